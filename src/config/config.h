@@ -1,0 +1,95 @@
+/* Typed, immutable gateway configuration. Built once on the main thread (from a YAML file, from
+ * the environment, or both) and then only read, from any thread, until it is freed at exit.
+ * All strings are owned by the sy_config and freed with it. Secrets (API keys) are resolved
+ * here from `os.environ/NAME` or `${NAME}` and must never be logged. */
+#ifndef SY_CONFIG_CONFIG_H
+#define SY_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/diag.h"
+#include "core/status.h"
+
+enum sy_provider_kind {
+    SY_PROVIDER_OPENAI_CHAT,       /* upstream speaks POST {api_base}/chat/completions */
+    SY_PROVIDER_OPENAI_RESPONSES,  /* upstream speaks POST {api_base}/responses */
+};
+
+/* "openai-chat" / "openai-responses". */
+const char *sy_provider_kind_name(enum sy_provider_kind k);
+
+struct sy_timeouts {
+    uint32_t connect_ms;     /* TCP+TLS connect to the upstream */
+    uint32_t first_byte_ms;  /* request sent → response headers */
+    uint32_t idle_ms;        /* longest silence between two body reads (stream events) */
+};
+
+/* One deployment: where a client-facing model name can be served. */
+struct sy_deployment {
+    char *model_name;        /* client-facing name; "*" = any model (environment-only start) */
+    enum sy_provider_kind kind;
+    char *model;             /* upstream model name; NULL = send the client's name unchanged */
+    char *api_base;          /* e.g. "http://127.0.0.1:8000/v1", no trailing '/' */
+    char *api_key;           /* resolved secret sent as Bearer; NULL = send none */
+    struct sy_timeouts timeouts;   /* every field filled (server defaults applied) */
+    bool  system_as_instructions;  /* chat→responses: hoist system messages into instructions */
+    bool  strict;                  /* turn every dropped parameter into a 400 */
+    int   line;                    /* where it was defined (0 = environment) */
+};
+
+/* One gateway API key a client may present as `Authorization: Bearer <key>`. */
+struct sy_gateway_key {
+    char *key;               /* secret value */
+    char *name;              /* label for logs and ownership ("key-1" when not given) */
+};
+
+enum sy_store_kind { SY_STORE_SQLITE, SY_STORE_POSTGRES, SY_STORE_MEMORY };
+
+struct sy_store_cfg {
+    enum sy_store_kind kind;
+    char *path;              /* sqlite file; default "<data_dir>/switchyard.db" */
+    char *url;               /* postgres connection URL */
+};
+
+struct sy_server_cfg {
+    char    *host;           /* listen host, default "127.0.0.1" */
+    uint16_t port;           /* default 8080 */
+    unsigned workers;        /* default: number of online CPUs */
+    size_t   max_body_bytes; /* largest request body accepted, default 16 MiB */
+    size_t   max_event_bytes;/* largest upstream SSE event accepted, default 4 MiB */
+    struct sy_timeouts timeouts;  /* defaults for deployments: 10000 / 600000 / 600000 ms */
+    uint32_t heartbeat_ms;   /* SSE comment heartbeat on silent streams, default 15000; 0 = off */
+    uint32_t drain_ms;       /* on SIGTERM, how long open streams may finish, default 30000 */
+    uint32_t request_timeout_ms; /* reading a client request (headers+body), default 60000 */
+};
+
+struct sy_config {
+    char *source;            /* config file path, or NULL when built from the environment */
+    struct sy_server_cfg server;
+    struct sy_gateway_key *keys;     /* empty = no auth */
+    size_t nkeys;
+    struct sy_store_cfg store;
+    char *data_dir;          /* SWITCHYARD_DATA_DIR, default "./data" */
+    struct sy_deployment *deployments;
+    size_t ndeployments;
+    /* Where other /v1/... routes are proxied: the environment upstream when set, else the
+     * first deployment. Points into `deployments`; NULL when there is none. */
+    const struct sy_deployment *default_upstream;
+    bool models_configured;  /* a model_list was given: GET /v1/models is answered locally */
+};
+
+/* Build a config. `path` may be NULL (environment only). Environment variables read:
+ * SWITCHYARD_UPSTREAM_URL (else OPENAI_BASE_URL), SWITCHYARD_UPSTREAM_API (chat|responses),
+ * OPENAI_API_KEY, SWITCHYARD_DATA_DIR, SWITCHYARD_API_KEYS (comma-separated), and every
+ * variable named by `os.environ/NAME` / `${NAME}` in the file.
+ * On failure returns non-OK and appends EVERY problem found to errs (with file, line, col for
+ * file problems), and *out is NULL. On success *out is owned by the caller. */
+sy_status sy_config_load(const char *path, struct sy_config **out, struct sy_diag_list *errs) SY_MUST_CHECK;
+void sy_config_free(struct sy_config *cfg);
+
+/* Apply a `--listen HOST:PORT` override. SY_EINVAL with a message in diag when malformed. */
+sy_status sy_config_set_listen(struct sy_config *cfg, const char *hostport, struct sy_diag *diag) SY_MUST_CHECK;
+
+#endif
