@@ -85,7 +85,10 @@ struct sy_config {
  * OPENAI_API_KEY, SWITCHYARD_DATA_DIR, SWITCHYARD_API_KEYS (comma-separated), and every
  * variable named by `os.environ/NAME` / `${NAME}` in the file.
  * On failure returns non-OK and appends EVERY problem found to errs (with file, line, col for
- * file problems), and *out is NULL. On success *out is owned by the caller. */
+ * file problems), and *out is NULL. On success *out is owned by the caller.
+ * The diags' `file` points at `path` itself (borrowed): keep it alive as long as errs.
+ * Ignored LiteLLM settings are logged with sy_warn (key names only, never values).
+ * The keys, value formats and precedence rules are documented in docs/config.md. */
 sy_status sy_config_load(const char *path, struct sy_config **out, struct sy_diag_list *errs) SY_MUST_CHECK;
 void sy_config_free(struct sy_config *cfg);
 
