@@ -284,8 +284,11 @@ static void up_done(void *arg, sy_status st, const char *detail)
         return; /* we aborted it and already answered */
     struct sy_exchange *ex = rl->ex;
     if (rl->sse) {
-        if (st == SY_OK && !sy_sse_decoder_pending(&rl->dec))
+        if (st == SY_OK && !sy_sse_decoder_pending(&rl->dec)) {
+            /* bytes after the last event (the LF of a CRLF stream's final blank line) */
+            (void)client_write(rl, sy_buf_slice(&rl->dec.raw));
             end_client(rl);
+        }
         else if (st == SY_ETIMEDOUT)
             fail_stream(rl, "upstream_timeout", "upstream stream stalled: no data within the idle timeout");
         else if (st != SY_OK && rl->done_seen)
