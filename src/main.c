@@ -78,6 +78,18 @@ static void worker_stop(struct sy_worker *w)
     event_base_loopexit(w->base, NULL);
 }
 
+/* A draining worker stops once no exchange is open and every reply has reached its socket. */
+static void drain_check(struct sy_worker *w)
+{
+    if (w->draining && w->open == 0 && sy_http_server_unflushed(w->http) == 0)
+        worker_stop(w);
+}
+
+static void on_all_flushed(void *ctx)
+{
+    drain_check(ctx);
+}
+
 static void on_drain(evutil_socket_t fd, short what, void *arg)
 {
     struct worker_thread *t = arg;
@@ -85,10 +97,7 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
     (void)what;
     t->w.draining = true;
     sy_http_server_stop_accepting(t->w.http);
-    if (t->w.open == 0) {
-        worker_stop(&t->w);
-        return;
-    }
+    drain_check(&t->w);
     struct timeval tv = { t->drain_ms / 1000, (t->drain_ms % 1000) * 1000 };
     evtimer_add(t->deadline_ev, &tv);
 }
@@ -141,6 +150,7 @@ static int start_worker(struct worker_thread *t, unsigned id, const struct sy_co
         sy_error("%s", err);
         return -1;
     }
+    sy_http_server_on_flushed(t->w.http, on_all_flushed, &t->w);
     t->drain_ev = event_new(t->w.base, -1, 0, on_drain, t);
     t->deadline_ev = evtimer_new(t->w.base, on_drain_deadline, t);
     return 0;
@@ -148,7 +158,7 @@ static int start_worker(struct worker_thread *t, unsigned id, const struct sy_co
 
 static void drain_idle(struct sy_worker *w)
 {
-    worker_stop(w);
+    drain_check(w);
 }
 
 /* Block the signals we handle in every thread; the main thread takes them with sigwait. */

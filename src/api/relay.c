@@ -229,6 +229,8 @@ static bool looks_like_object(sy_slice d)
 static sy_status on_sse_event(void *arg, const struct sy_sse_event *ev)
 {
     struct relay *rl = arg;
+    if (ev->unknown_field)
+        return SY_EJSON; /* e.g. an HTML error page spliced into the stream */
     if (ev->has_data) {
         if (sy_slice_eq_cstr(ev->data, "[DONE]"))
             rl->done_seen = true;

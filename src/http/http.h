@@ -37,6 +37,10 @@ struct sy_http_server_opts {
 struct sy_http_server *sy_http_server_new(struct event_base *base, const struct sy_http_server_opts *o,
                                           sy_http_handler_fn handler, void *ctx, char *err, size_t errlen);
 uint16_t sy_http_server_port(const struct sy_http_server *s);
+/* Replies that ended but whose bytes are not all written to their sockets yet. */
+unsigned sy_http_server_unflushed(const struct sy_http_server *s);
+/* Call fn whenever the unflushed count drops to zero (graceful drain). */
+void sy_http_server_on_flushed(struct sy_http_server *s, void (*fn)(void *ctx), void *ctx);
 /* Stop accepting new connections; open ones keep working. */
 void sy_http_server_stop_accepting(struct sy_http_server *s);
 /* Close every connection and free the server. */

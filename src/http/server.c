@@ -28,6 +28,9 @@ struct sy_http_server {
     uint16_t                    port;
     sy_http_handler_fn          handler;
     void                       *ctx;
+    unsigned                    unflushed;  /* replies ended but not yet written to the socket */
+    void                      (*on_flushed)(void *ctx);
+    void                       *flushed_ctx;
 };
 
 struct sy_http_req {
@@ -56,8 +59,41 @@ static void on_conn_close(struct evhttp_connection *conn, void *arg)
     r->ended = true;
     if (r->on_close)
         r->on_close(r, r->close_ctx);
+    /* A client that leaves (EOF, timeout) before the reply ended gets its request detached
+     * from the connection: evhttp leaves freeing it to us. When the whole server is being
+     * freed the request is still attached and evhttp frees it itself. */
+    if (evhttp_request_get_connection(r->ev) == NULL)
+        evhttp_request_free(r->ev);
     if (!r->in_handler)
         req_free(r);
+}
+
+static void flushed_one(struct sy_http_server *s)
+{
+    s->unflushed--;
+    if (s->unflushed == 0 && s->on_flushed)
+        s->on_flushed(s->flushed_ctx);
+}
+
+static void on_reply_written(struct evhttp_request *ev, void *arg)
+{
+    evhttp_connection_set_closecb(evhttp_request_get_connection(ev), NULL, NULL);
+    flushed_one(arg);
+}
+
+static void on_close_before_written(struct evhttp_connection *conn, void *arg)
+{
+    evhttp_connection_set_closecb(conn, NULL, NULL);
+    flushed_one(arg);
+}
+
+/* Before the last evhttp_send_*: count the reply until its bytes reach the socket (or the
+ * connection dies first), so a draining server stops only when nothing is left to write. */
+static void track_flush(struct sy_http_req *r)
+{
+    r->srv->unflushed++;
+    evhttp_request_set_on_complete_cb(r->ev, on_reply_written, r->srv);
+    evhttp_connection_set_closecb(r->conn, on_close_before_written, r->srv);
 }
 
 /* Mark the reply finished; the wrapper dies now unless the handler is still on the stack. */
@@ -149,6 +185,14 @@ struct sy_http_server *sy_http_server_new(struct event_base *base, const struct 
 }
 
 uint16_t sy_http_server_port(const struct sy_http_server *s) { return s->port; }
+
+unsigned sy_http_server_unflushed(const struct sy_http_server *s) { return s->unflushed; }
+
+void sy_http_server_on_flushed(struct sy_http_server *s, void (*fn)(void *ctx), void *ctx)
+{
+    s->on_flushed = fn;
+    s->flushed_ctx = ctx;
+}
 
 void sy_http_server_stop_accepting(struct sy_http_server *s)
 {
@@ -248,7 +292,7 @@ void sy_http_reply(struct sy_http_req *r, int status, sy_slice body)
     struct evbuffer *out = evbuffer_new();
     evbuffer_add(out, body.ptr, body.len);
     r->bytes_out += body.len;
-    evhttp_connection_set_closecb(r->conn, NULL, NULL);
+    track_flush(r);
     evhttp_send_reply(r->ev, status, NULL, out);
     evbuffer_free(out);
     finish(r);
@@ -300,7 +344,7 @@ void sy_http_on_drain(struct sy_http_req *r, sy_http_event_fn fn, void *ctx)
 
 void sy_http_stream_end(struct sy_http_req *r)
 {
-    evhttp_connection_set_closecb(r->conn, NULL, NULL);
+    track_flush(r);
     evhttp_send_reply_end(r->ev);
     finish(r);
 }

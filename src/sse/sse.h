@@ -26,6 +26,8 @@ struct sy_sse_event {
                           unfinished tail). */
     bool     has_data; /* at least one `data` line was present */
     bool     comment_only; /* block had only comment lines (e.g. ": keep-alive") */
+    bool     unknown_field;/* a line named a field other than event/data/id/retry (ignored per
+                              the SSE rules; strict consumers may treat the block as malformed) */
 };
 
 struct sy_sse_decoder {
@@ -34,7 +36,7 @@ struct sy_sse_decoder {
     struct sy_buf data, event, id;
     size_t        max_event;   /* cap for one block's raw bytes */
     sy_status     err;         /* sticky: set once feed failed */
-    bool          has_data, has_field, has_comment, saw_cr, bom_checked;
+    bool          has_data, has_field, has_comment, has_unknown, saw_cr, bom_checked;
 };
 
 typedef sy_status (*sy_sse_emit_fn)(void *ctx, const struct sy_sse_event *ev);

@@ -23,7 +23,7 @@ static void clear_block(struct sy_sse_decoder *d)
     sy_buf_reset(&d->data);
     sy_buf_reset(&d->event);
     sy_buf_reset(&d->id);
-    d->has_data = d->has_field = d->has_comment = false;
+    d->has_data = d->has_field = d->has_comment = d->has_unknown = false;
 }
 
 void sy_sse_decoder_reset(struct sy_sse_decoder *d)
@@ -65,6 +65,7 @@ static sy_status dispatch(struct sy_sse_decoder *d, sy_sse_emit_fn emit, void *c
         .raw = view(&d->raw),
         .has_data = d->has_data,
         .comment_only = !d->has_field,
+        .unknown_field = d->has_unknown,
     };
     if (d->has_data)
         ev.data.len--; /* the '\n' appended after the last data line */
@@ -106,7 +107,8 @@ static sy_status process_line(struct sy_sse_decoder *d, sy_slice line, sy_sse_em
             st = sy_buf_append_slice(&d->id, value);
         }
     }
-    /* retry and unknown fields: ignored */
+    else if (!sy_slice_eq_cstr(field, "retry"))
+        d->has_unknown = true; /* ignored by SSE, but a sign of a broken upstream */
     return st;
 }
 
