@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/xmalloc.h"
+#include "http/evhttp_errors.h"
 
 struct sy_http_server {
     struct event_base          *base;
@@ -28,6 +29,7 @@ struct sy_http_server {
     uint16_t                    port;
     sy_http_handler_fn          handler;
     void                       *ctx;
+    size_t                      max_body;
     unsigned                    unflushed;  /* replies ended but not yet written to the socket */
     void                      (*on_flushed)(void *ctx);
     void                       *flushed_ctx;
@@ -152,6 +154,12 @@ static int open_listener(const struct sy_http_server_opts *o, uint16_t *port, ch
     return fd;
 }
 
+static struct bufferevent *make_bev(struct event_base *base, void *arg)
+{
+    struct sy_http_server *s = arg;
+    return sy_evhttp_errors_bev(base, &s->max_body);
+}
+
 struct sy_http_server *sy_http_server_new(struct event_base *base, const struct sy_http_server_opts *o,
                                           sy_http_handler_fn handler, void *ctx, char *err, size_t errlen)
 {
@@ -173,6 +181,8 @@ struct sy_http_server *sy_http_server_new(struct event_base *base, const struct 
     evhttp_set_timeout_tv(s->http, &tv);
     evhttp_set_default_content_type(s->http, "application/json");
     evhttp_set_gencb(s->http, dispatch, s);
+    s->max_body = o->max_body_bytes;
+    evhttp_set_bevcb(s->http, make_bev, s);
     s->bound = evhttp_accept_socket_with_handle(s->http, fd);
     if (!s->bound) {
         snprintf(err, errlen, "cannot accept on the listen socket");

@@ -1,6 +1,7 @@
 """Client errors, auth, upstream errors and timeouts: the OpenAI error envelope everywhere."""
 
 import json
+import socket
 import time
 
 from common import (GW_KEY, GW_KEY_B, UP_KEY, GatewayCase, chat_body, config, fake_upstream,
@@ -56,6 +57,27 @@ class RequestErrors(GatewayCase):
         r = self.gw.chat(big, timeout=15)
         self.assertErrorEnvelope(r, 413)
         self.assertEqual(self.fake.requests(), [])
+
+    def test_declared_length_over_limit_refused_before_body(self):
+        # Content-Length alone decides: the 413 arrives without the client sending the body.
+        got = _raw_exchange(self.gw.port, b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                            b"Content-Length: 99999999999\r\n\r\n")
+        head, _, body = got.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 413 "), head)
+        self.assertIn(b"content-type: application/json", head.lower())
+        err = json.loads(body)["error"]
+        self.assertEqual((err["type"], err["code"], err["param"]), ("invalid_request_error", "request_too_large", None))
+
+    def test_malformed_http_gets_json_400(self):
+        head, _, body = _raw_exchange(self.gw.port, b"GARBAGE\r\n\r\n").partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 400 "), head)
+        self.assertIn(b"content-type: application/json", head.lower())
+        self.assertEqual(json.loads(body)["error"]["type"], "invalid_request_error")
+
+    def test_unknown_method_gets_json_405(self):
+        head, _, body = _raw_exchange(self.gw.port, b"BREW /v1/models HTTP/1.1\r\nHost: x\r\n\r\n").partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 405 "), head)
+        self.assertEqual(json.loads(body)["error"]["message"], "Method not allowed.")
 
     def test_body_just_under_limit(self):
         pad = 1024 * 1024 - 200
@@ -226,3 +248,18 @@ class Timeouts(GatewayCase):
         self.assertEqual(events[-1][1], b"data: [DONE]\n\n")
         for _, e in events:
             self.assertNotIn(b'"error"', e)
+
+
+def _raw_exchange(port, data, timeout=5.0):
+    """Send raw bytes, read until the gateway closes the connection."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(data)
+        out = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return out
+            out += chunk
+    finally:
+        s.close()
