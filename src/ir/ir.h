@@ -86,6 +86,9 @@ struct sy_ir_request {
     sy_slice              instructions;       /* empty = none */
     struct sy_ir_item    *items;              /* full context, in order */
     size_t                nitems;
+    size_t                input_start;        /* items[input_start..] came from this request's own
+                                                 `input`; earlier ones were loaded from
+                                                 previous_response_id / conversation (0 = none) */
     struct sy_ir_tool    *tools;
     size_t                ntools;
     enum sy_ir_tool_choice tool_choice;
