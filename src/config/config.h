@@ -36,6 +36,9 @@ struct sy_deployment {
     struct sy_timeouts timeouts;   /* every field filled (server defaults applied) */
     bool  system_as_instructions;  /* chat→responses: hoist system messages into instructions */
     bool  strict;                  /* turn every dropped parameter into a 400 */
+    bool  openai_dialect;          /* chat_dialect: openai — the chat upstream is OpenAI itself
+                                      (developer role, max_completion_tokens, OpenAI-only hints);
+                                      default generic (vLLM, Ollama, llama.cpp, ...) */
     int   line;                    /* where it was defined (0 = environment) */
 };
 

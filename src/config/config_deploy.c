@@ -108,6 +108,7 @@ static void apply_params(const struct sy_raw_params *p, struct sy_deployment *d)
     t->idle_ms = pick_ms(&p->timeouts.idle_ms, t->idle_ms);
     d->system_as_instructions = p->system_as_instructions.set && p->system_as_instructions.b;
     d->strict = p->strict.set && p->strict.b;
+    d->openai_dialect = p->chat_dialect.set && p->chat_dialect.u == 1;
 }
 
 static void build_one(struct sy_cfg_ctx *c, const struct sy_raw_model *m, size_t i, const struct sy_env_settings *env,

@@ -47,6 +47,17 @@ static bool check_provider(struct sy_cfg_ctx *c, struct sy_cfg_val *v, char *err
     return false;
 }
 
+static bool check_dialect(struct sy_cfg_ctx *c, struct sy_cfg_val *v, char *err, size_t n)
+{
+    (void)c;
+    if (strcmp(v->s, "generic") == 0 || strcmp(v->s, "openai") == 0) {
+        v->u = strcmp(v->s, "openai") == 0;
+        return true;
+    }
+    snprintf(err, n, "chat_dialect '%s' is not supported (supported: generic, openai)", v->s);
+    return false;
+}
+
 static bool check_store_kind(struct sy_cfg_ctx *c, struct sy_cfg_val *v, char *err, size_t n)
 {
     static const char *const names[] = { [SY_STORE_SQLITE] = "sqlite", [SY_STORE_POSTGRES] = "postgres",
@@ -115,6 +126,7 @@ static const struct sy_field params_fields[] = {
     FIELD(struct sy_raw_params, timeouts, SY_F_MAP, .sub = timeouts_fields),
     FIELD(struct sy_raw_params, system_as_instructions, SY_F_BOOL),
     FIELD(struct sy_raw_params, strict, SY_F_BOOL),
+    FIELD(struct sy_raw_params, chat_dialect, SY_F_STR, .check = check_dialect),
     /* LiteLLM deployment settings switchyard does not implement: accepted with a warning */
     IGNORED(struct sy_raw_params, "rpm"),
     IGNORED(struct sy_raw_params, "tpm"),

@@ -27,7 +27,7 @@ struct sy_raw_key {
 
 struct sy_raw_params {
     struct sy_cfg_val self, provider, model, api_base, api_key, timeout, stream_timeout,
-        system_as_instructions, strict, ignored;
+        system_as_instructions, strict, chat_dialect, ignored;
     struct sy_raw_timeouts timeouts;
 };
 
