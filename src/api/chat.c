@@ -7,7 +7,6 @@
 #include "core/buf.h"
 #include "http/http.h"
 #include "json/json.h"
-#include "json/write.h"
 #include "route/route.h"
 
 static sy_status missing(struct sy_diag *d, const char *param)
@@ -44,26 +43,6 @@ static sy_status check_request(const struct sy_json *root, sy_slice *model, stru
     if (stream && sy_json_type_of(stream) != SY_JSON_BOOL && sy_json_type_of(stream) != SY_JSON_NULL)
         return wrong_type(d, "stream", "a boolean", stream);
     return SY_OK;
-}
-
-/* The client's body with the model value replaced by the deployment's upstream model. */
-static sy_slice rewrite_model(struct sy_exchange *ex, sy_slice body, const char *model)
-{
-    size_t start, end;
-    if (!model || !sy_json_find_member(body, "model", &start, &end))
-        return body;
-    struct sy_buf b;
-    sy_buf_init(&b, SY_BUF_UNCAPPED);
-    struct sy_json_writer jw;
-    sy_jw_init(&jw, &b);
-    sy_jw_cstr(&jw, model);
-    size_t n = start + b.len + (body.len - end);
-    char *out = sy_arena_alloc(ex->arena, n + 1);
-    memcpy(out, body.ptr, start);
-    memcpy(out + start, b.data, b.len);
-    memcpy(out + start + b.len, body.ptr + end, body.len - end);
-    sy_buf_free(&b);
-    return sy_slice_from(out, n);
 }
 
 void sy_api_chat(struct sy_exchange *ex)
@@ -106,7 +85,7 @@ void sy_api_chat(struct sy_exchange *ex)
         .deployment = dep,
         .method = "POST",
         .url = sy_api_upstream_url(ex, dep, SY_LIT("/chat/completions"), SY_LIT("")),
-        .body = rewrite_model(ex, sy_http_body(ex->req), dep->model),
+        .body = sy_api_rewrite_model(ex, sy_http_body(ex->req), dep->model),
     };
     sy_relay_start(ex, &o);
 }

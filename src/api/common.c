@@ -4,7 +4,9 @@
 
 #include "api/endpoints.h"
 #include "http/http.h"
+#include "core/buf.h"
 #include "json/json.h"
+#include "json/write.h"
 
 struct sy_json *sy_api_parse_object(struct sy_exchange *ex)
 {
@@ -33,4 +35,24 @@ const char *sy_api_upstream_url(struct sy_exchange *ex, const struct sy_deployme
     snprintf(url, n, "%s" SY_SLICE_FMT "%s" SY_SLICE_FMT, d->api_base, SY_SLICE_ARG(suffix), query.len ? "?" : "",
              SY_SLICE_ARG(query));
     return url;
+}
+
+/* The client's body with the model value replaced by the deployment's upstream model. */
+sy_slice sy_api_rewrite_model(struct sy_exchange *ex, sy_slice body, const char *model)
+{
+    size_t start, end;
+    if (!model || !sy_json_find_member(body, "model", &start, &end))
+        return body;
+    struct sy_buf b;
+    sy_buf_init(&b, SY_BUF_UNCAPPED);
+    struct sy_json_writer jw;
+    sy_jw_init(&jw, &b);
+    sy_jw_cstr(&jw, model);
+    size_t n = start + b.len + (body.len - end);
+    char *out = sy_arena_alloc(ex->arena, n + 1);
+    memcpy(out, body.ptr, start);
+    memcpy(out + start, b.data, b.len);
+    memcpy(out + start + b.len, body.ptr + end, body.len - end);
+    sy_buf_free(&b);
+    return sy_slice_from(out, n);
 }

@@ -74,6 +74,8 @@ void sy_api_handle(struct sy_http_req *r, void *ctx)
         return;
     if (m == SY_HTTP_POST && sy_slice_eq_cstr(path, "/v1/chat/completions"))
         return sy_api_chat(ex);
+    if (m == SY_HTTP_POST && sy_slice_eq_cstr(path, "/v1/responses"))
+        return sy_api_responses(ex);
     if (m == SY_HTTP_GET && w->cfg->models_configured) {
         if (sy_slice_eq_cstr(path, "/v1/models"))
             return sy_api_models(ex, SY_LIT(""));

@@ -64,6 +64,7 @@ void sy_ex_finish(struct sy_exchange *ex)
         .completion_tokens = ex->completion_tokens,
         .total_tokens = ex->total_tokens,
         .error = ex->error,
+        .dropped = ex->dropped,
     };
     sy_log_access(&e);
     struct sy_worker *w = ex->w;

@@ -30,6 +30,7 @@ struct sy_exchange {
     int64_t                      upstream_ms;
     int64_t                      prompt_tokens, completion_tokens, total_tokens;
     const char                  *error;          /* short reason for the access log */
+    const char                  *dropped;        /* parameters dropped in translation, or NULL */
     uint64_t                     bytes_in, bytes_out;
     bool                         finished;
 };

@@ -22,6 +22,7 @@ struct relay {
     struct sy_exchange      *ex;
     struct sy_upstream_xfer *x;
     enum sy_relay_mode       mode;
+    const struct sy_relay_translator *tr; /* TRANSLATE mode */
     const struct sy_server_cfg *srv;
     uint32_t                 idle_ms;
     int                      status;
@@ -32,6 +33,7 @@ struct relay {
     struct sy_sse_decoder    dec;
     struct event            *heartbeat;
     uint64_t                 last_write_us;
+    struct sy_diag           fail;   /* why the translator rejected an upstream event */
 };
 
 static void relay_cleanup(void *arg)
@@ -118,6 +120,14 @@ static void end_client(struct relay *rl)
 /* Error event + [DONE] + clean end of an SSE reply. */
 static void fail_stream(struct relay *rl, const char *code, const char *message)
 {
+    if (rl->tr) {
+        sy_buf_reset(&rl->out);
+        rl->tr->end(rl->tr->ctx, SY_EUPSTREAM, code, message, &rl->out);
+        (void)client_write(rl, sy_buf_slice(&rl->out));
+        rl->ex->error = code;
+        end_client(rl);
+        return;
+    }
     struct sy_diag d;
     sy_diag_clear(&d);
     sy_diag_setf(&d, "%s", message);
@@ -158,8 +168,10 @@ static void add_response_headers(struct relay *rl, const struct sy_header *h, si
     bool have_id = false;
     for (size_t i = 0; i < n; i++) {
         sy_slice name = h[i].name;
-        bool pass = rl->mode == SY_RELAY_LLM ? sy_header_llm_allowed(name)
-                                             : !sy_header_hop_by_hop(name) && !sy_slice_case_eq_cstr(name, "content-length");
+        bool pass = rl->mode == SY_RELAY_RAW ? !sy_header_hop_by_hop(name) && !sy_slice_case_eq_cstr(name, "content-length")
+                                             : sy_header_llm_allowed(name);
+        if (rl->mode == SY_RELAY_TRANSLATE && sy_slice_case_eq_cstr(name, "content-type"))
+            pass = false; /* the client gets its own format's type */
         if (!pass)
             continue;
         if (sy_slice_case_eq_cstr(name, "x-request-id")) {
@@ -205,6 +217,10 @@ static void up_head(void *arg, int status, const struct sy_header *h, size_t n)
     if (status >= 200 && status < 300 && is_event_stream(h, n)) {
         rl->sse = true;
         rl->ex->stream = true;
+        if (rl->tr) {
+            sy_http_add_header(rl->ex->req, "Content-Type", rl->tr->stream_content_type);
+            sy_http_add_header(rl->ex->req, "Cache-Control", "no-cache");
+        }
         sy_sse_decoder_init(&rl->dec, rl->srv->max_event_bytes);
         start_client_stream(rl);
         if (rl->srv->heartbeat_ms) {
@@ -231,6 +247,11 @@ static sy_status on_sse_event(void *arg, const struct sy_sse_event *ev)
     struct relay *rl = arg;
     if (ev->unknown_field)
         return SY_EJSON; /* e.g. an HTML error page spliced into the stream */
+    if (rl->tr) {
+        if (!ev->has_data)
+            return SY_OK; /* upstream comments and bare event names mean nothing to the client */
+        return rl->tr->event(rl->tr->ctx, ev->data, &rl->out, &rl->fail);
+    }
     if (ev->has_data) {
         if (sy_slice_eq_cstr(ev->data, "[DONE]"))
             rl->done_seen = true;
@@ -262,8 +283,12 @@ static enum sy_body_verdict up_body(void *arg, sy_slice chunk)
     if (st == SY_OK)
         return client_write(rl, sy_buf_slice(&rl->out));
     (void)client_write(rl, sy_buf_slice(&rl->out)); /* the whole events before the bad one */
-    fail_stream(rl, "upstream_malformed",
-                st == SY_ETOOBIG ? "upstream stream event exceeds the size limit" : "upstream sent a malformed stream event");
+    if (st == SY_ETOOBIG)
+        fail_stream(rl, "upstream_malformed", "upstream stream event exceeds the size limit");
+    else if (rl->fail.message[0])
+        fail_stream(rl, rl->fail.code[0] ? rl->fail.code : "upstream_error", rl->fail.message);
+    else
+        fail_stream(rl, "upstream_malformed", "upstream sent a malformed stream event");
     return SY_BODY_ABORT;
 }
 
@@ -278,6 +303,26 @@ static void fail_before_reply(struct relay *rl, sy_status st, const char *detail
     sy_ex_fail(rl->ex, st == SY_ETIMEDOUT ? SY_ETIMEDOUT : SY_EUPSTREAM, &d);
 }
 
+/* A whole upstream answer in another format: the translator writes the client's body. */
+static void reply_translated(struct relay *rl)
+{
+    struct sy_exchange *ex = rl->ex;
+    int status = rl->status;
+    sy_buf_reset(&rl->out);
+    if (status >= 200 && status < 300) {
+        status = rl->tr->whole(rl->tr->ctx, sy_buf_slice(&rl->body), &rl->out);
+    } else {
+        ex->error = "upstream error status";
+        rl->tr->error(rl->tr->ctx, status, sy_buf_slice(&rl->body), &rl->out);
+    }
+    ex->status = status;
+    ex->bytes_out += rl->out.len;
+    sy_http_add_header(ex->req, "Content-Type", "application/json");
+    sy_http_reply(ex->req, status, sy_buf_slice(&rl->out));
+    ex->req = NULL;
+    sy_ex_finish(ex);
+}
+
 static void up_done(void *arg, sy_status st, const char *detail)
 {
     struct relay *rl = arg;
@@ -286,7 +331,12 @@ static void up_done(void *arg, sy_status st, const char *detail)
         return; /* we aborted it and already answered */
     struct sy_exchange *ex = rl->ex;
     if (rl->sse) {
-        if (st == SY_OK && !sy_sse_decoder_pending(&rl->dec)) {
+        if (st == SY_OK && !sy_sse_decoder_pending(&rl->dec) && rl->tr) {
+            sy_buf_reset(&rl->out);
+            rl->tr->end(rl->tr->ctx, SY_OK, NULL, NULL, &rl->out);
+            (void)client_write(rl, sy_buf_slice(&rl->out));
+            end_client(rl);
+        } else if (st == SY_OK && !sy_sse_decoder_pending(&rl->dec)) {
             /* bytes after the last event (the LF of a CRLF stream's final blank line) */
             (void)client_write(rl, sy_buf_slice(&rl->dec.raw));
             end_client(rl);
@@ -312,6 +362,10 @@ static void up_done(void *arg, sy_status st, const char *detail)
     }
     if (st != SY_OK) {
         fail_before_reply(rl, st, detail);
+        return;
+    }
+    if (rl->tr) {
+        reply_translated(rl);
         return;
     }
     if (rl->status >= 200 && rl->status < 300)
@@ -342,6 +396,7 @@ void sy_relay_start(struct sy_exchange *ex, const struct sy_relay_opts *o)
     struct relay *rl = sy_arena_alloc(ex->arena, sizeof *rl);
     rl->ex = ex;
     rl->mode = o->mode;
+    rl->tr = o->mode == SY_RELAY_TRANSLATE ? o->translator : NULL;
     rl->srv = &ex->w->cfg->server;
     const struct sy_timeouts *t = o->deployment ? &o->deployment->timeouts : &rl->srv->timeouts;
     rl->idle_ms = t->idle_ms;
@@ -351,7 +406,7 @@ void sy_relay_start(struct sy_exchange *ex, const struct sy_relay_opts *o)
     struct sy_upstream_req req = {
         .method = o->method,
         .url = o->url,
-        .headers = sy_upstream_headers(ex, o->deployment, o->mode == SY_RELAY_LLM),
+        .headers = sy_upstream_headers(ex, o->deployment, o->mode != SY_RELAY_RAW),
         .body = o->body,
         .connect_ms = t->connect_ms,
         .first_byte_ms = t->first_byte_ms,

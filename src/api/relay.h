@@ -11,7 +11,26 @@
 #include "api/exchange.h"
 #include "config/config.h"
 
-enum sy_relay_mode { SY_RELAY_RAW, SY_RELAY_LLM };
+enum sy_relay_mode { SY_RELAY_RAW, SY_RELAY_LLM, SY_RELAY_TRANSLATE };
+
+/* TRANSLATE mode: the client speaks another format than the upstream. The relay keeps the
+ * mechanics (timeouts, backpressure, heartbeats, cancel on disconnect, SSE framing of the
+ * upstream); the translator turns upstream payloads into client bytes. Every callback appends
+ * to `out`, which the relay writes to the client. */
+struct sy_relay_translator {
+    /* Client Content-Type of a streamed answer (e.g. "text/event-stream"). */
+    const char *stream_content_type;
+    /* One upstream SSE event's data. Non-OK (diag set): the stream fails (then `end` runs). */
+    sy_status (*event)(void *ctx, sy_slice data, struct sy_buf *out, struct sy_diag *diag);
+    /* The upstream stream is over: st == SY_OK when it ended normally, else the failure with an
+     * OpenAI-style code and message. Append the closing bytes. */
+    void (*end)(void *ctx, sy_status st, const char *code, const char *message, struct sy_buf *out);
+    /* A whole 2xx (non-SSE) upstream answer → the client body; returns the HTTP status. */
+    int (*whole)(void *ctx, sy_slice body, struct sy_buf *out);
+    /* A non-2xx upstream answer → the client error body (the status is kept). */
+    void (*error)(void *ctx, int status, sy_slice body, struct sy_buf *out);
+    void *ctx;
+};
 
 struct sy_relay_opts {
     enum sy_relay_mode          mode;
@@ -19,6 +38,7 @@ struct sy_relay_opts {
     const char                 *method;
     const char                 *url;         /* absolute upstream URL */
     sy_slice                    body;        /* must live as long as the exchange */
+    const struct sy_relay_translator *translator; /* TRANSLATE mode only; lives as long as the exchange */
 };
 
 /* Start the upstream call; from here on the relay owns the reply and finishes the exchange. */

@@ -19,6 +19,8 @@ sy_status sy_json_escape(struct sy_buf *b, sy_slice s)
     const unsigned char *p = (const unsigned char *)s.ptr;
     size_t n = s.ptr ? s.len : 0, i = 0, run = 0, orig = b->len;
     sy_status st = SY_OK;
+    if (n == 0)
+        return SY_OK; /* also keeps pointer arithmetic off a NULL slice */
     while (i < n) {
         unsigned char c = p[i];
         if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {

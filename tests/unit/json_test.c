@@ -630,6 +630,13 @@ static void test_escape(void **state)
 {
     (void)state;
     ESC("", "");
+    {   /* a NULL slice is an empty string, not undefined behaviour */
+        struct sy_buf nb;
+        sy_buf_init(&nb, 64);
+        assert_int_equal(sy_json_escape(&nb, SY_SLICE_NULL), SY_OK);
+        assert_int_equal(nb.len, 0);
+        sy_buf_free(&nb);
+    }
     ESC("plain ascii / ~\x7f", "plain ascii / ~\x7f");
     ESC("\"\\\b\f\n\r\t", "\\\"\\\\\\b\\f\\n\\r\\t");
     ESC("\x01\x1f\0x", "\\u0001\\u001f\\u0000x");

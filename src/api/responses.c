@@ -1,0 +1,268 @@
+/* POST /v1/responses. To an openai-responses deployment it is a passthrough (model rewritten).
+ * To an openai-chat deployment Switchyard is the Responses server: the request is decoded to
+ * the IR, encoded as a chat request, and the chat answer (whole or streamed) is decoded to IR
+ * events that the Responses encoder turns into the Response object or its SSE events. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "api/endpoints.h"
+#include "api/relay.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "http/http.h"
+#include "json/json.h"
+#include "route/route.h"
+#include "translate/chat.h"
+#include "translate/responses.h"
+
+/* Per-request translation state; lives in the exchange arena. */
+struct responses_over_chat {
+    struct sy_relay_translator   tr;
+    struct sy_exchange          *ex;
+    struct sy_ir_request         req;
+    struct sy_responses_encoder *enc;
+    struct sy_chat_stream        cs;
+    struct sy_buf                sse;   /* encoder output, moved to the relay's buffer */
+    struct sy_dropped            dropped;
+    struct sy_json              *root;  /* the parsed client request; IR slices point into it */
+};
+
+static void roc_cleanup(void *arg)
+{
+    struct responses_over_chat *t = arg;
+    sy_buf_free(&t->sse);
+    sy_dropped_free(&t->dropped);
+    sy_json_free(t->root);
+}
+
+static void note_usage(struct responses_over_chat *t)
+{
+    const struct sy_ir_usage *u = sy_responses_encoder_usage(t->enc);
+    if (!u)
+        return;
+    t->ex->prompt_tokens = u->input_tokens;
+    t->ex->completion_tokens = u->output_tokens;
+    t->ex->total_tokens = u->total_tokens;
+}
+
+static void move_sse(struct responses_over_chat *t, struct sy_buf *out)
+{
+    if (t->sse.len && sy_buf_append_slice(out, sy_buf_slice(&t->sse)) != SY_OK)
+        sy_error("responses: client output buffer refused %zu bytes", t->sse.len);
+    sy_buf_reset(&t->sse);
+}
+
+static sy_status roc_event(void *ctx, sy_slice data, struct sy_buf *out, struct sy_diag *diag)
+{
+    struct responses_over_chat *t = ctx;
+    sy_status st = sy_chat_stream_feed(&t->cs, data, diag);
+    move_sse(t, out);
+    return st;
+}
+
+/* Push a terminal ERROR (after a START, so the client always sees response.created first). */
+static void push_error(struct responses_over_chat *t, sy_status st, const char *code, const char *message)
+{
+    struct sy_ir_sink *sink = sy_responses_encoder_sink(t->enc);
+    if (!t->cs.started) {
+        struct sy_ir_event start = { .kind = SY_IR_START };
+        if (sink->event(sink, &start) != SY_OK)
+            return;
+        t->cs.started = true;
+    }
+    struct sy_ir_event err = { .kind = SY_IR_ERROR, .status = st, .code = code, .message = message };
+    (void)sink->event(sink, &err);
+}
+
+static void roc_end(void *ctx, sy_status st, const char *code, const char *message, struct sy_buf *out)
+{
+    struct responses_over_chat *t = ctx;
+    if (st == SY_OK && !t->cs.finished && !sy_chat_stream_finish(&t->cs))
+        push_error(t, SY_EUPSTREAM, "upstream_disconnected", "upstream closed the stream before it finished");
+    else if (st != SY_OK && !t->cs.finished)
+        push_error(t, st, code, message);
+    move_sse(t, out);
+    note_usage(t);
+}
+
+static int roc_whole(void *ctx, sy_slice body, struct sy_buf *out)
+{
+    struct responses_over_chat *t = ctx;
+    struct sy_diag d;
+    sy_diag_clear(&d);
+    if (sy_chat_decode_completion(body, sy_responses_encoder_sink(t->enc), &d) != SY_OK) {
+        struct sy_diag e;
+        sy_diag_clear(&e);
+        sy_diag_setf(&e, "upstream sent an invalid chat completion: %s", d.message[0] ? d.message : "unreadable");
+        sy_diag_code(&e, "upstream_malformed");
+        if (sy_error_envelope(out, SY_EUPSTREAM, &e) != SY_OK)
+            sy_buf_reset(out);
+        t->ex->error = "upstream_malformed";
+        return sy_status_http(SY_EUPSTREAM);
+    }
+    note_usage(t);
+    if (sy_buf_append_slice(out, sy_responses_encoder_final(t->enc)) != SY_OK)
+        sy_buf_reset(out);
+    return 200;
+}
+
+/* Upstream errors keep their status; an OpenAI-style error body passes as it is. */
+static void roc_error(void *ctx, int status, sy_slice body, struct sy_buf *out)
+{
+    (void)ctx;
+    struct sy_json *root = NULL;
+    struct sy_diag d;
+    sy_diag_clear(&d);
+    if (sy_json_parse(body, &root, &d) == SY_OK && sy_json_type_of(sy_json_get(root, "error")) == SY_JSON_OBJECT) {
+        sy_json_free(root);
+        if (sy_buf_append_slice(out, body) == SY_OK)
+            return;
+    }
+    sy_json_free(root);
+    sy_buf_reset(out);
+    sy_diag_clear(&d);
+    sy_diag_setf(&d, "upstream answered HTTP %d", status);
+    if (sy_error_envelope(out, status >= 500 ? SY_EUPSTREAM : SY_EINVAL, &d) != SY_OK)
+        sy_buf_reset(out);
+}
+
+static sy_slice new_response_id(struct sy_arena *a)
+{
+    unsigned char r[24];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+        for (size_t i = 0; i < sizeof r; i++)
+            r[i] = (unsigned char)(sy_now_us() >> (i % 8));
+    char *id = sy_arena_alloc(a, 5 + 2 * sizeof r + 1);
+    memcpy(id, "resp_", 5);
+    for (size_t i = 0; i < sizeof r; i++)
+        snprintf(id + 5 + 2 * i, 3, "%02x", r[i]);
+    return sy_slice_from(id, 5 + 2 * sizeof r);
+}
+
+/* Parameters the gateway keeps for features it does not serve yet, refused rather than ignored. */
+static sy_status refuse_stateful(const struct sy_ir_request *req, struct sy_diag *d)
+{
+    const char *param = req->previous_response_id.len ? "previous_response_id"
+                      : req->conversation.len         ? "conversation"
+                      : req->background               ? "background"
+                                                      : NULL;
+    if (!param)
+        return SY_OK;
+    sy_diag_setf(d, "'%s' is not supported yet by this gateway for chat-completions upstreams.", param);
+    sy_diag_param(d, param);
+    sy_diag_code(d, "unsupported_parameter");
+    return SY_EINVAL;
+}
+
+static bool strict_requested(struct sy_exchange *ex, const struct sy_deployment *dep)
+{
+    const char *h = sy_http_header(ex->req, "x-switchyard-strict");
+    return dep->strict || (h && (strcmp(h, "1") == 0 || strcasecmp(h, "true") == 0));
+}
+
+static void over_chat(struct sy_exchange *ex, const struct sy_deployment *dep, struct responses_over_chat *t)
+{
+    struct sy_diag d;
+    sy_diag_clear(&d);
+    sy_status st = refuse_stateful(&t->req, &d);
+    if (st == SY_OK)
+        st = sy_responses_check_call_ids(&t->req, &d);
+    struct sy_buf body;
+    sy_buf_init(&body, SY_BUF_UNCAPPED);
+    struct sy_chat_encode_opts co = {
+        .model = dep->model ? sy_slice_cstr(dep->model) : t->req.model,
+        .stream = t->req.stream,
+        .dialect = dep->openai_dialect ? SY_CHAT_OPENAI : SY_CHAT_GENERIC,
+    };
+    if (st == SY_OK)
+        st = sy_chat_encode_request(&t->req, &co, &body, &t->dropped, &d);
+    if (st == SY_OK && t->dropped.count && strict_requested(ex, dep)) {
+        sy_diag_setf(&d, "'%s' is not supported when the model is served by a chat-completions upstream "
+                         "(strict mode refuses what it would otherwise drop).", t->dropped.first);
+        sy_diag_param(&d, t->dropped.first);
+        sy_diag_code(&d, "unsupported_parameter");
+        st = SY_EINVAL;
+    }
+    if (st != SY_OK) {
+        sy_buf_free(&body);
+        sy_ex_fail(ex, st, &d);
+        return;
+    }
+    if (t->dropped.count) {
+        ex->dropped = sy_arena_dup(ex->arena, sy_buf_slice(&t->dropped.names)).ptr;
+        sy_http_add_header(ex->req, "x-switchyard-dropped", ex->dropped);
+    }
+    sy_slice upbody = sy_arena_dup(ex->arena, sy_buf_slice(&body));
+    sy_buf_free(&body);
+
+    struct sy_responses_encode_opts eo = {
+        .response_id = new_response_id(ex->arena),
+        .created_at = sy_wall_unix(),
+        .model = t->req.model,
+        .sse_out = t->req.stream ? &t->sse : NULL,
+    };
+    t->enc = sy_responses_encoder_new(ex->arena, &t->req, &eo);
+    sy_chat_stream_init(&t->cs, ex->arena, sy_responses_encoder_sink(t->enc));
+    t->tr = (struct sy_relay_translator){
+        .stream_content_type = "text/event-stream; charset=utf-8",
+        .event = roc_event, .end = roc_end, .whole = roc_whole, .error = roc_error, .ctx = t,
+    };
+    struct sy_relay_opts o = {
+        .mode = SY_RELAY_TRANSLATE,
+        .deployment = dep,
+        .method = "POST",
+        .url = sy_api_upstream_url(ex, dep, SY_LIT("/chat/completions"), SY_LIT("")),
+        .body = upbody,
+        .translator = &t->tr,
+    };
+    sy_relay_start(ex, &o);
+}
+
+/* Responses client, Responses upstream: forward the body with only the model value replaced. */
+static void passthrough(struct sy_exchange *ex, const struct sy_deployment *dep)
+{
+    struct sy_relay_opts o = {
+        .mode = SY_RELAY_LLM,
+        .deployment = dep,
+        .method = "POST",
+        .url = sy_api_upstream_url(ex, dep, SY_LIT("/responses"), SY_LIT("")),
+        .body = sy_api_rewrite_model(ex, sy_http_body(ex->req), dep->model),
+    };
+    sy_relay_start(ex, &o);
+}
+
+void sy_api_responses(struct sy_exchange *ex)
+{
+    struct sy_json *root = sy_api_parse_object(ex);
+    if (!root)
+        return;
+    struct responses_over_chat *t = sy_arena_alloc(ex->arena, sizeof *t);
+    t->ex = ex;
+    t->root = root;
+    sy_buf_init(&t->sse, SY_BUF_UNCAPPED);
+    sy_dropped_init(&t->dropped);
+    sy_arena_defer(ex->arena, roc_cleanup, t);
+    struct sy_diag d;
+    sy_diag_clear(&d);
+    sy_status st = sy_responses_decode_request(ex->arena, root, &t->req, &t->dropped, &d);
+    if (st != SY_OK) {
+        sy_ex_fail(ex, st, &d);
+        return;
+    }
+    ex->model = sy_arena_dup(ex->arena, t->req.model).ptr;
+    ex->stream = t->req.stream;
+    const struct sy_deployment *dep = sy_route_pick(ex->w->cfg, t->req.model, &ex->w->rr);
+    if (!dep) {
+        sy_diag_setf(&d, "The model '%s' does not exist or is not served by this gateway.", ex->model);
+        sy_diag_param(&d, "model");
+        sy_ex_fail(ex, SY_ENOMODEL, &d);
+        return;
+    }
+    if (dep->kind == SY_PROVIDER_OPENAI_RESPONSES)
+        passthrough(ex, dep);
+    else
+        over_chat(ex, dep, t);
+}
