@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build_pkgs=(cmake pkg-config gcc make libevent-dev libcurl4-openssl-dev libjson-c-dev libyaml-dev libsqlite3-dev)
-test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 curl)
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema curl)
 bench_pkgs=(wrk nginx-light)
 
 want=("${build_pkgs[@]}")

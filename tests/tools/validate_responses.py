@@ -28,7 +28,7 @@ Use as a module:
 Or from the shell:
     validate_responses.py --stream FILE [--stream FILE ...] [--object FILE ...]
 exit status 0 when everything passes, 1 with a message naming the problem otherwise.
-The spec folder is $SY_SPEC_DIR, else ../shared/spec relative to the repository root.
+The spec is $SY_SPEC_DIR/openresponses-openapi.json, else the copy in tests/fixtures/openresponses.
 """
 
 import copy
@@ -54,14 +54,18 @@ class CheckError(AssertionError):
     """A validation failure; str() says what and where."""
 
 
-def spec_dir():
-    env = os.environ.get("SY_SPEC_DIR")
-    return Path(env) if env else (REPO_ROOT / ".." / "shared" / "spec").resolve()
+def spec_path(directory=None):
+    """The OpenAPI document: <dir>/openresponses-openapi.json when a folder is given (or
+    $SY_SPEC_DIR is set), else the copy shipped in tests/fixtures/openresponses."""
+    directory = directory or os.environ.get("SY_SPEC_DIR")
+    if directory:
+        return Path(directory) / SPEC_FILE
+    return REPO_ROOT / "tests" / "fixtures" / "openresponses" / "openapi.json"
 
 
 class _Schemas:
     def __init__(self, directory=None):
-        path = Path(directory or spec_dir()) / SPEC_FILE
+        path = spec_path(directory)
         try:
             doc = json.loads(path.read_text())
         except OSError as exc:
@@ -103,7 +107,7 @@ _cache = {}
 
 
 def _schemas(directory=None):
-    key = str(directory or spec_dir())
+    key = str(spec_path(directory))
     if key not in _cache:
         _cache[key] = _Schemas(directory)
     return _cache[key]
