@@ -1,8 +1,12 @@
 /* Small helpers shared by endpoints. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/endpoints.h"
+#include "api/relay.h"
+#include "ir/ir.h"
+#include "translate/dropped.h"
 #include "http/http.h"
 #include "core/buf.h"
 #include "json/json.h"
@@ -55,4 +59,80 @@ sy_slice sy_api_rewrite_model(struct sy_exchange *ex, sy_slice body, const char 
     memcpy(out + start + b.len, body.ptr + end, body.len - end);
     sy_buf_free(&b);
     return sy_slice_from(out, n);
+}
+
+void sy_api_upstream_error_body(int status, sy_slice body, struct sy_buf *out)
+{
+    struct sy_json *root = NULL;
+    struct sy_diag d;
+    sy_diag_clear(&d);
+    if (sy_json_parse(body, &root, &d) == SY_OK && sy_json_type_of(sy_json_get(root, "error")) == SY_JSON_OBJECT) {
+        sy_json_free(root);
+        if (sy_buf_append_slice(out, body) == SY_OK)
+            return;
+    }
+    sy_json_free(root);
+    sy_buf_reset(out);
+    sy_diag_clear(&d);
+    sy_diag_setf(&d, "upstream answered HTTP %d", status);
+    if (sy_error_envelope(out, status >= 500 ? SY_EUPSTREAM : SY_EINVAL, &d) != SY_OK)
+        sy_buf_reset(out);
+}
+
+void sy_api_responses_passthrough(struct sy_exchange *ex, const struct sy_deployment *dep, sy_slice suffix)
+{
+    struct sy_relay_opts o = {
+        .mode = SY_RELAY_LLM,
+        .deployment = dep,
+        .method = "POST",
+        .url = sy_api_upstream_url(ex, dep, suffix, SY_LIT("")),
+        .body = sy_api_rewrite_model(ex, sy_http_body(ex->req), dep->model),
+    };
+    sy_relay_start(ex, &o);
+}
+
+void sy_api_start_chat_translation(struct sy_exchange *ex, const struct sy_deployment *dep, const struct sy_buf *body,
+                                   const struct sy_dropped *dropped, const struct sy_relay_translator *tr)
+{
+    if (dropped->count) {
+        ex->dropped = sy_arena_dup(ex->arena, sy_buf_slice(&dropped->names)).ptr;
+        sy_http_add_header(ex->req, "x-switchyard-dropped", ex->dropped);
+    }
+    struct sy_relay_opts o = {
+        .mode = SY_RELAY_TRANSLATE,
+        .deployment = dep,
+        .method = "POST",
+        .url = sy_api_upstream_url(ex, dep, SY_LIT("/chat/completions"), SY_LIT("")),
+        .body = sy_arena_dup(ex->arena, sy_buf_slice(body)),
+        .translator = tr,
+    };
+    sy_relay_start(ex, &o);
+}
+
+sy_status sy_api_refuse_stateful(const struct sy_ir_request *req, struct sy_diag *d)
+{
+    const char *param = req->previous_response_id.len ? "previous_response_id"
+                      : req->conversation.len         ? "conversation"
+                      : req->background               ? "background"
+                                                      : NULL;
+    if (!param)
+        return SY_OK;
+    sy_diag_setf(d, "'%s' is not supported yet by this gateway for chat-completions upstreams.", param);
+    sy_diag_param(d, param);
+    sy_diag_code(d, "unsupported_parameter");
+    return SY_EINVAL;
+}
+
+sy_status sy_api_check_strict(struct sy_exchange *ex, const struct sy_deployment *dep, const struct sy_dropped *dropped,
+                              struct sy_diag *d)
+{
+    const char *h = sy_http_header(ex->req, "x-switchyard-strict");
+    bool strict = dep->strict || (h && (strcmp(h, "1") == 0 || strcasecmp(h, "true") == 0));
+    if (!strict || dropped->count == 0)
+        return SY_OK;
+    sy_diag_setf(d, "'%s' is not supported when the model is served by a chat-completions upstream "
+                    "(strict mode refuses what it would otherwise drop).", dropped->first);
+    sy_diag_param(d, dropped->first);
+    sy_diag_code(d, "unsupported_parameter");
+    return SY_EINVAL;
 }

@@ -76,6 +76,10 @@ void sy_api_handle(struct sy_http_req *r, void *ctx)
         return sy_api_chat(ex);
     if (m == SY_HTTP_POST && sy_slice_eq_cstr(path, "/v1/responses"))
         return sy_api_responses(ex);
+    if (m == SY_HTTP_POST && sy_slice_eq_cstr(path, "/v1/responses/compact"))
+        return sy_api_responses_compact(ex);
+    if (m == SY_HTTP_POST && sy_slice_eq_cstr(path, "/v1/responses/input_tokens"))
+        return sy_api_responses_input_tokens(ex);
     if (m == SY_HTTP_GET && w->cfg->models_configured) {
         if (sy_slice_eq_cstr(path, "/v1/models"))
             return sy_api_models(ex, SY_LIT(""));

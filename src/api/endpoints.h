@@ -3,9 +3,14 @@
 #define SY_API_ENDPOINTS_H
 
 #include "api/exchange.h"
+#include "core/buf.h"
 
 /* POST /v1/responses. */
 void sy_api_responses(struct sy_exchange *ex);
+/* POST /v1/responses/compact (chat upstreams: a summary in a gateway compaction item). */
+void sy_api_responses_compact(struct sy_exchange *ex);
+/* POST /v1/responses/input_tokens (chat upstreams: counted by the upstream itself). */
+void sy_api_responses_input_tokens(struct sy_exchange *ex);
 /* POST /v1/chat/completions. */
 void sy_api_chat(struct sy_exchange *ex);
 /* GET /v1/models and GET /v1/models/{id} from the configured model_list. */
@@ -20,6 +25,28 @@ struct sy_json *sy_api_parse_object(struct sy_exchange *ex);
 /* The client's body with the top-level "model" value replaced by `model` (NULL: unchanged);
  * every other byte kept. Arena memory. */
 sy_slice sy_api_rewrite_model(struct sy_exchange *ex, sy_slice body, const char *model);
+/* The client body for a non-2xx upstream answer that is relayed in another format: an
+ * OpenAI-style error body ({"error":{...}}) passes as it is; anything else becomes an envelope
+ * "upstream answered HTTP <status>" (server_error when status >= 500, else
+ * invalid_request_error). */
+void sy_api_upstream_error_body(int status, sy_slice body, struct sy_buf *out);
+/* Responses client, Responses upstream: POST the body to api_base + suffix with only the model
+ * value replaced, relayed byte for byte. */
+void sy_api_responses_passthrough(struct sy_exchange *ex, const struct sy_deployment *dep, sy_slice suffix);
+/* Send a translated chat request body (copied) to the deployment's /chat/completions through the
+ * translating relay; reports `dropped` in x-switchyard-dropped and the access log. */
+struct sy_dropped;
+struct sy_relay_translator;
+void sy_api_start_chat_translation(struct sy_exchange *ex, const struct sy_deployment *dep, const struct sy_buf *body,
+                                   const struct sy_dropped *dropped, const struct sy_relay_translator *tr);
+/* previous_response_id / conversation / background: refused (400 unsupported_parameter) until
+ * stored responses exist for chat upstreams. */
+struct sy_ir_request;
+sy_status sy_api_refuse_stateful(const struct sy_ir_request *req, struct sy_diag *d);
+/* Strict mode (deployment `strict` or header `x-switchyard-strict: 1`): any dropped parameter is a
+ * 400 unsupported_parameter naming the first one. */
+sy_status sy_api_check_strict(struct sy_exchange *ex, const struct sy_deployment *dep, const struct sy_dropped *dropped,
+                              struct sy_diag *d);
 /* Upstream URL: the deployment's api_base + suffix (e.g. "/chat/completions"), arena memory. */
 const char *sy_api_upstream_url(struct sy_exchange *ex, const struct sy_deployment *d, sy_slice suffix, sy_slice query);
 

@@ -113,20 +113,7 @@ static int roc_whole(void *ctx, sy_slice body, struct sy_buf *out)
 static void roc_error(void *ctx, int status, sy_slice body, struct sy_buf *out)
 {
     (void)ctx;
-    struct sy_json *root = NULL;
-    struct sy_diag d;
-    sy_diag_clear(&d);
-    if (sy_json_parse(body, &root, &d) == SY_OK && sy_json_type_of(sy_json_get(root, "error")) == SY_JSON_OBJECT) {
-        sy_json_free(root);
-        if (sy_buf_append_slice(out, body) == SY_OK)
-            return;
-    }
-    sy_json_free(root);
-    sy_buf_reset(out);
-    sy_diag_clear(&d);
-    sy_diag_setf(&d, "upstream answered HTTP %d", status);
-    if (sy_error_envelope(out, status >= 500 ? SY_EUPSTREAM : SY_EINVAL, &d) != SY_OK)
-        sy_buf_reset(out);
+    sy_api_upstream_error_body(status, body, out);
 }
 
 static sy_slice new_response_id(struct sy_arena *a)
@@ -142,32 +129,11 @@ static sy_slice new_response_id(struct sy_arena *a)
     return sy_slice_from(id, 5 + 2 * sizeof r);
 }
 
-/* Parameters the gateway keeps for features it does not serve yet, refused rather than ignored. */
-static sy_status refuse_stateful(const struct sy_ir_request *req, struct sy_diag *d)
-{
-    const char *param = req->previous_response_id.len ? "previous_response_id"
-                      : req->conversation.len         ? "conversation"
-                      : req->background               ? "background"
-                                                      : NULL;
-    if (!param)
-        return SY_OK;
-    sy_diag_setf(d, "'%s' is not supported yet by this gateway for chat-completions upstreams.", param);
-    sy_diag_param(d, param);
-    sy_diag_code(d, "unsupported_parameter");
-    return SY_EINVAL;
-}
-
-static bool strict_requested(struct sy_exchange *ex, const struct sy_deployment *dep)
-{
-    const char *h = sy_http_header(ex->req, "x-switchyard-strict");
-    return dep->strict || (h && (strcmp(h, "1") == 0 || strcasecmp(h, "true") == 0));
-}
-
 static void over_chat(struct sy_exchange *ex, const struct sy_deployment *dep, struct responses_over_chat *t)
 {
     struct sy_diag d;
     sy_diag_clear(&d);
-    sy_status st = refuse_stateful(&t->req, &d);
+    sy_status st = sy_api_refuse_stateful(&t->req, &d);
     if (st == SY_OK)
         st = sy_responses_check_call_ids(&t->req, &d);
     struct sy_buf body;
@@ -179,25 +145,13 @@ static void over_chat(struct sy_exchange *ex, const struct sy_deployment *dep, s
     };
     if (st == SY_OK)
         st = sy_chat_encode_request(&t->req, &co, &body, &t->dropped, &d);
-    if (st == SY_OK && t->dropped.count && strict_requested(ex, dep)) {
-        sy_diag_setf(&d, "'%s' is not supported when the model is served by a chat-completions upstream "
-                         "(strict mode refuses what it would otherwise drop).", t->dropped.first);
-        sy_diag_param(&d, t->dropped.first);
-        sy_diag_code(&d, "unsupported_parameter");
-        st = SY_EINVAL;
-    }
+    if (st == SY_OK)
+        st = sy_api_check_strict(ex, dep, &t->dropped, &d);
     if (st != SY_OK) {
         sy_buf_free(&body);
         sy_ex_fail(ex, st, &d);
         return;
     }
-    if (t->dropped.count) {
-        ex->dropped = sy_arena_dup(ex->arena, sy_buf_slice(&t->dropped.names)).ptr;
-        sy_http_add_header(ex->req, "x-switchyard-dropped", ex->dropped);
-    }
-    sy_slice upbody = sy_arena_dup(ex->arena, sy_buf_slice(&body));
-    sy_buf_free(&body);
-
     struct sy_responses_encode_opts eo = {
         .response_id = new_response_id(ex->arena),
         .created_at = sy_wall_unix(),
@@ -210,28 +164,8 @@ static void over_chat(struct sy_exchange *ex, const struct sy_deployment *dep, s
         .stream_content_type = "text/event-stream; charset=utf-8",
         .event = roc_event, .end = roc_end, .whole = roc_whole, .error = roc_error, .ctx = t,
     };
-    struct sy_relay_opts o = {
-        .mode = SY_RELAY_TRANSLATE,
-        .deployment = dep,
-        .method = "POST",
-        .url = sy_api_upstream_url(ex, dep, SY_LIT("/chat/completions"), SY_LIT("")),
-        .body = upbody,
-        .translator = &t->tr,
-    };
-    sy_relay_start(ex, &o);
-}
-
-/* Responses client, Responses upstream: forward the body with only the model value replaced. */
-static void passthrough(struct sy_exchange *ex, const struct sy_deployment *dep)
-{
-    struct sy_relay_opts o = {
-        .mode = SY_RELAY_LLM,
-        .deployment = dep,
-        .method = "POST",
-        .url = sy_api_upstream_url(ex, dep, SY_LIT("/responses"), SY_LIT("")),
-        .body = sy_api_rewrite_model(ex, sy_http_body(ex->req), dep->model),
-    };
-    sy_relay_start(ex, &o);
+    sy_api_start_chat_translation(ex, dep, &body, &t->dropped, &t->tr);
+    sy_buf_free(&body);
 }
 
 void sy_api_responses(struct sy_exchange *ex)
@@ -247,22 +181,32 @@ void sy_api_responses(struct sy_exchange *ex)
     sy_arena_defer(ex->arena, roc_cleanup, t);
     struct sy_diag d;
     sy_diag_clear(&d);
-    sy_status st = sy_responses_decode_request(ex->arena, root, &t->req, &t->dropped, &d);
-    if (st != SY_OK) {
-        sy_ex_fail(ex, st, &d);
+    /* Route first: a Responses upstream judges the request itself (hosted tools and all); only a
+     * chat upstream needs the request decoded and checked against what translation can carry. */
+    sy_slice model;
+    if (!sy_json_as_str(sy_json_get(root, "model"), &model)) {
+        sy_status st = sy_responses_decode_request(ex->arena, root, &t->req, &t->dropped, &d);
+        sy_ex_fail(ex, st != SY_OK ? st : SY_EINVAL, &d);
         return;
     }
-    ex->model = sy_arena_dup(ex->arena, t->req.model).ptr;
-    ex->stream = t->req.stream;
-    const struct sy_deployment *dep = sy_route_pick(ex->w->cfg, t->req.model, &ex->w->rr);
+    ex->model = sy_arena_dup(ex->arena, model).ptr;
+    bool stream = false;
+    ex->stream = sy_json_as_bool(sy_json_get(root, "stream"), &stream) && stream;
+    const struct sy_deployment *dep = sy_route_pick(ex->w->cfg, model, &ex->w->rr);
     if (!dep) {
         sy_diag_setf(&d, "The model '%s' does not exist or is not served by this gateway.", ex->model);
         sy_diag_param(&d, "model");
         sy_ex_fail(ex, SY_ENOMODEL, &d);
         return;
     }
-    if (dep->kind == SY_PROVIDER_OPENAI_RESPONSES)
-        passthrough(ex, dep);
-    else
-        over_chat(ex, dep, t);
+    if (dep->kind == SY_PROVIDER_OPENAI_RESPONSES) {
+        sy_api_responses_passthrough(ex, dep, SY_LIT("/responses"));
+        return;
+    }
+    sy_status st = sy_responses_decode_request(ex->arena, root, &t->req, &t->dropped, &d);
+    if (st != SY_OK) {
+        sy_ex_fail(ex, st, &d);
+        return;
+    }
+    over_chat(ex, dep, t);
 }

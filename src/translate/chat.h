@@ -26,6 +26,9 @@ struct sy_chat_encode_opts {
     sy_slice             model;     /* upstream model name to send */
     bool                 stream;    /* stream: true + stream_options.include_usage: true */
     enum sy_chat_dialect dialect;
+    int64_t              max_tokens_override; /* > 0: sent as the token limit (max_tokens |
+                                                 max_completion_tokens) instead of the request's
+                                                 max_output_tokens; 0: no override */
 };
 
 /* Encode req as a chat request body into out. Parameters with no chat equivalent are added to

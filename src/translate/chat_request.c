@@ -499,9 +499,10 @@ static void write_params(struct enc *e)
     key_str_opt(e, "reasoning_effort", r->reasoning_effort);
     if (r->reasoning_summary.len > 0)
         sy_dropped_add(e->dropped, "reasoning.summary");
-    if (r->max_output_tokens >= 0) {
+    int64_t max_tokens = e->o->max_tokens_override > 0 ? e->o->max_tokens_override : r->max_output_tokens;
+    if (max_tokens >= 0) {
         sy_jw_key(&e->w, e->generic ? "max_tokens" : "max_completion_tokens");
-        sy_jw_int(&e->w, r->max_output_tokens);
+        sy_jw_int(&e->w, max_tokens);
     }
     number_opt(e, "temperature", r->has_temperature, r->temperature);
     number_opt(e, "top_p", r->has_top_p, r->top_p);

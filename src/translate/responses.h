@@ -76,4 +76,56 @@ sy_slice sy_responses_encoder_snapshot(struct sy_responses_encoder *e);
  * `data: [DONE]` is written and the final object is available. No-op after a terminal event. */
 sy_status sy_responses_encoder_cancel(struct sy_responses_encoder *e) SY_MUST_CHECK;
 
+
+/* ------------------------------------------------------------------ input_tokens and compact */
+
+/* Decode a `POST /v1/responses/input_tokens` body: the create members that shape the prompt
+ * (model, input, instructions, tools, tool_choice, parallel_tool_calls, reasoning, text,
+ * truncation, conversation, previous_response_id), each checked as in a create request;
+ * `personality` (a string of at most 64 characters) is accepted and added to dropped; any other
+ * member is unknown_parameter. model is required (the gateway routes by it). */
+sy_status sy_responses_decode_input_tokens(struct sy_arena *a, const struct sy_json *root, struct sy_ir_request *req,
+                                           struct sy_dropped *dropped, struct sy_diag *diag) SY_MUST_CHECK;
+/* Append `{"object":"response.input_tokens","input_tokens":n}` to out. */
+sy_status sy_responses_write_input_tokens(struct sy_buf *out, int64_t input_tokens) SY_MUST_CHECK;
+
+/* Decode a `POST /v1/responses/compact` body: model (required), input, instructions,
+ * previous_response_id, prompt_cache_key, prompt_cache_options, prompt_cache_retention,
+ * service_tier, each checked as in a create request; any other member is unknown_parameter. */
+sy_status sy_responses_decode_compact(struct sy_arena *a, const struct sy_json *root, struct sy_ir_request *req,
+                                      struct sy_dropped *dropped, struct sy_diag *diag) SY_MUST_CHECK;
+
+/* The user message that asks a chat model for the summary a gateway compaction carries (sent
+ * after the whole context). Static text, documented in docs/responses.md. */
+sy_slice sy_responses_compact_instruction(void);
+/* The text a compaction summary becomes when its item is used as input again: this prefix,
+ * then the summary, as one developer message (docs/responses.md). */
+#define SY_RESPONSES_SUMMARY_PREFIX "Summary of the earlier conversation:\n"
+
+/* Gateway compaction blobs, the `encrypted_content` of the compaction items Switchyard makes:
+ * "sy1:" + base64(`{"v":1,"summary":"..."}`). NOT encrypted: anyone holding one can read it.
+ * Encode appends the blob for summary to out. */
+sy_status sy_responses_compaction_encode(struct sy_buf *out, sy_slice summary) SY_MUST_CHECK;
+/* The summary inside a blob, copied into a. SY_EINVAL when blob is not a well-formed "sy1:" blob
+ * (another server's encrypted content, or damaged). */
+sy_status sy_responses_compaction_decode(struct sy_arena *a, sy_slice blob, sy_slice *summary) SY_MUST_CHECK;
+
+/* A compaction result (responses-api.md §11). */
+struct sy_responses_compaction {
+    sy_slice                    id;          /* "resp_…" */
+    int64_t                     created_at;  /* unix seconds */
+    sy_slice                    item_id;     /* "cmp_…" */
+    sy_slice                    summary;     /* goes into the blob */
+    const struct sy_ir_request *req;         /* its user messages are kept, in order */
+    const struct sy_ir_usage   *usage;       /* NULL or not present: zeros */
+    sy_responses_id_fn          id_fn;       /* "msg_" ids for user messages that had none */
+    void                       *id_ctx;
+};
+
+/* Append the `response.compaction` object: {"id","object","created_at","output":[every user
+ * message of req->items as an output item {"id","type":"message","role":"user","status":
+ * "completed","content":[input parts]}, then {"type":"compaction","id","encrypted_content"}],
+ * "usage"}. On failure out is left as it was. */
+sy_status sy_responses_write_compaction(struct sy_buf *out, const struct sy_responses_compaction *c) SY_MUST_CHECK;
+
 #endif

@@ -1,8 +1,11 @@
 /* Responses codec, request direction: the `input` member (a string, or an array of items) →
  * IR items. Items: message (roles user/system/developer/assistant, with or without `type`),
- * function_call, function_call_output, reasoning. item_reference and every hosted or custom
- * item type are refused with unsupported_value naming `input[i].type`. Members of items that
- * the gateway does not interpret (phase, namespace, prompt_cache_breakpoint, ...) are ignored. */
+ * function_call, function_call_output, reasoning, and compaction items Switchyard made (their
+ * summary becomes a developer message "Summary of the earlier conversation:\n<summary>"; another
+ * server's encrypted compaction is unsupported_value naming `input[i].encrypted_content`).
+ * item_reference and every hosted or custom item type are refused with unsupported_value naming
+ * `input[i].type`. Members of items that the gateway does not interpret (phase, namespace,
+ * prompt_cache_breakpoint, created_by, ...) are ignored. */
 #include <stdio.h>
 #include <string.h>
 
@@ -315,6 +318,33 @@ static sy_status dec_reasoning_item(struct sy_rsd *c, const struct sy_json *o, c
     return join_texts(c, content, pc, "reasoning_text", "", &out->reasoning_text);
 }
 
+/* A compaction item: a gateway blob's summary becomes one developer message (where the item
+ * stands); an encrypted blob from another server cannot be read here. */
+static sy_status dec_compaction(struct sy_rsd *c, const struct sy_json *o, const char *base, struct sy_ir_item *out)
+{
+    char pe[PARAM_MAX];
+    sy_slice blob, summary;
+    sy_status st;
+    sub(pe, base, ".encrypted_content");
+    if ((st = opt_id(c, o, base, &out->id)) || (st = sy_rsd_req_str(c, o, "encrypted_content", pe, &blob)))
+        return st;
+    if (sy_responses_compaction_decode(c->a, blob, &summary) != SY_OK)
+        return sy_rsd_fail(c, pe, "unsupported_value",
+                           "Only compaction items made by Switchyard can be used when the model is served by a "
+                           "chat-completions upstream; this item's 'encrypted_content' comes from another server, "
+                           "which alone can read it.");
+    size_t plen = sizeof SY_RESPONSES_SUMMARY_PREFIX - 1;
+    char *text = sy_arena_alloc(c->a, plen + summary.len + 1);
+    memcpy(text, SY_RESPONSES_SUMMARY_PREFIX, plen);
+    if (summary.len)
+        memcpy(text + plen, summary.ptr, summary.len);
+    out->kind = SY_ITEM_MESSAGE;
+    out->role = SY_ROLE_DEVELOPER;
+    out->content_is_string = true;
+    out->content_string = sy_slice_from(text, plen + summary.len);
+    return SY_OK;
+}
+
 static sy_status unsupported_item(struct sy_rsd *c, const char *base, sy_slice type)
 {
     char param[PARAM_MAX];
@@ -354,6 +384,8 @@ static sy_status dec_item(struct sy_rsd *c, const struct sy_json *o, size_t i, s
         return dec_function_call_output(c, o, base, out);
     if (sy_slice_eq_cstr(type, "reasoning"))
         return dec_reasoning_item(c, o, base, out);
+    if (sy_slice_eq_cstr(type, "compaction"))
+        return dec_compaction(c, o, base, out);
     return unsupported_item(c, base, type);
 }
 

@@ -1,6 +1,7 @@
 /* Private to the Responses codec (responses_request.c, responses_input.c, responses_encoder.c,
- * responses_object.c): the decoder's shared context and validation helpers, and the Response
- * object writer the encoder uses for every lifecycle snapshot. Nothing else includes this. */
+ * responses_object.c, responses_compact.c, responses_count.c): the decoder's shared context and
+ * validation helpers, and the Response object writer the encoder uses for every lifecycle
+ * snapshot. Nothing else includes this. */
 #ifndef SY_TRANSLATE_RESPONSES_INTERNAL_H
 #define SY_TRANSLATE_RESPONSES_INTERNAL_H
 
@@ -47,6 +48,19 @@ sy_slice sy_rsd_node_text(struct sy_rsd *c, const struct sy_json *v);
 /* Decode the `input` member (string, item array, or null) into c->req->items. */
 sy_status sy_rsd_input(struct sy_rsd *c, const struct sy_json *input);
 
+/* One top-level member's decoder. */
+typedef sy_status (*sy_rsd_member_fn)(struct sy_rsd *c, const struct sy_json *v);
+struct sy_rsd_member {
+    const char      *name;
+    sy_rsd_member_fn fn;   /* NULL: the create request's decoder of that name */
+};
+
+/* Decode a request body (root must be an object) into c->req: defaults, then every member
+ * through its decoder, then the checks that span members (model required, ...). `accepted`
+ * ({NULL, NULL}-terminated) lists the members this endpoint takes; NULL means every member of a
+ * create request (responses_keys.def). Any other member: unknown_parameter. */
+sy_status sy_rsd_decode(struct sy_rsd *c, const struct sy_json *root, const struct sy_rsd_member *accepted);
+
 /* ------------------------------------------------------------------ Response object */
 
 /* The parts of a Response snapshot that change while it runs; the rest is the request echo. */
@@ -59,6 +73,10 @@ struct sy_rs_snapshot {
     const char               *error_code;        /* NULL: error null */
     sy_slice                  error_message;
 };
+
+/* Write `"usage":` and the Responses usage object (responses-api.md §6.1), or null when u is
+ * NULL or not present. */
+void sy_rs_write_usage(struct sy_json_writer *w, const struct sy_ir_usage *u);
 
 /* Write the whole Response object (every field of responses-api.md §6, echo from req). */
 void sy_rs_write_response(struct sy_json_writer *w, const struct sy_ir_request *req,

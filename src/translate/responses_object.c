@@ -148,7 +148,7 @@ static void write_tools(struct sy_json_writer *w, const struct sy_ir_request *r)
     sy_jw_arr_end(w);
 }
 
-static void write_usage(struct sy_json_writer *w, const struct sy_ir_usage *u)
+void sy_rs_write_usage(struct sy_json_writer *w, const struct sy_ir_usage *u)
 {
     sy_jw_key(w, "usage");
     if (!u || !u->present) {
@@ -262,7 +262,7 @@ void sy_rs_write_response(struct sy_json_writer *w, const struct sy_ir_request *
     num_or(w, "top_p", r->has_top_p, r->top_p, 1);
     sy_jw_key(w, "truncation");
     sy_jw_str(w, r->truncation.len ? r->truncation : SY_LIT("disabled"));
-    write_usage(w, s->usage);
+    sy_rs_write_usage(w, s->usage);
     str_or_null(w, "user", r->user);
     sy_jw_obj_end(w);
 }

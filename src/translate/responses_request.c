@@ -648,24 +648,34 @@ static sy_status dec_context_management(struct sy_rsd *c, const struct sy_json *
     return st;
 }
 
+/* Codex CLI sends its own client telemetry here on every request; nothing a chat upstream can use. */
+static sy_status dec_client_metadata(struct sy_rsd *c, const struct sy_json *v)
+{
+    if (is_null(v))
+        return SY_OK;
+    sy_status st = obj_member(c, v, "client_metadata");
+    if (st == SY_OK)
+        drop(c, "client_metadata");
+    return st;
+}
+
 /* ------------------------------------------------------------------ top level */
 
-typedef sy_status (*member_fn)(struct sy_rsd *c, const struct sy_json *v);
-
-static const struct {
-    const char *name;
-    member_fn   fn;
-} members[] = {
+static const struct sy_rsd_member members[] = {
 #define X(name) { #name, dec_##name },
 #include "translate/responses_keys.def"
 #undef X
+    { NULL, NULL },
 };
 
-static member_fn find_member(const char *key)
+/* The decoder of member `key`: from `accepted` when given (an entry without fn means the create
+ * decoder of that name), else from the create table. NULL: not accepted. */
+static sy_rsd_member_fn find_member(const struct sy_rsd_member *accepted, const char *key)
 {
-    for (size_t i = 0; i < sizeof members / sizeof members[0]; i++)
-        if (strcmp(members[i].name, key) == 0)
-            return members[i].fn;
+    const struct sy_rsd_member *t = accepted ? accepted : members;
+    for (size_t i = 0; t[i].name; i++)
+        if (strcmp(t[i].name, key) == 0)
+            return t[i].fn ? t[i].fn : find_member(NULL, key);
     return NULL;
 }
 
@@ -718,25 +728,30 @@ static void request_defaults(struct sy_ir_request *r)
     r->max_tool_calls = -1;
 }
 
-sy_status sy_responses_decode_request(struct sy_arena *a, const struct sy_json *root, struct sy_ir_request *req,
-                                      struct sy_dropped *dropped, struct sy_diag *diag)
+sy_status sy_rsd_decode(struct sy_rsd *c, const struct sy_json *root, const struct sy_rsd_member *accepted)
 {
-    struct sy_rsd c = { .a = a, .req = req, .dropped = dropped, .diag = diag };
-    request_defaults(req);
+    request_defaults(c->req);
     if (sy_json_type_of(root) != SY_JSON_OBJECT)
-        return sy_rsd_fail(&c, "", "invalid_type", "The request body must be a JSON object.");
+        return sy_rsd_fail(c, "", "invalid_type", "The request body must be a JSON object.");
     struct sy_json_iter it = { 0 };
     const char *key;
     const struct sy_json *val;
     while (sy_json_next(root, &it, &key, &val)) {
-        member_fn fn = find_member(key);
+        sy_rsd_member_fn fn = find_member(accepted, key);
         if (!fn)
-            return sy_rsd_fail(&c, key, "unknown_parameter", "Unrecognized request argument supplied: %s", key);
-        sy_status st = fn(&c, val);
+            return sy_rsd_fail(c, key, "unknown_parameter", "Unrecognized request argument supplied: %s", key);
+        sy_status st = fn(c, val);
         if (st != SY_OK)
             return st;
     }
-    return cross_checks(&c);
+    return cross_checks(c);
+}
+
+sy_status sy_responses_decode_request(struct sy_arena *a, const struct sy_json *root, struct sy_ir_request *req,
+                                      struct sy_dropped *dropped, struct sy_diag *diag)
+{
+    struct sy_rsd c = { .a = a, .req = req, .dropped = dropped, .diag = diag };
+    return sy_rsd_decode(&c, root, NULL);
 }
 
 /* ------------------------------------------------------------------ call ids */

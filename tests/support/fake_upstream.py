@@ -12,8 +12,23 @@ and tool-call id `call_fake_<n>_0`.  Tests can rebuild the exact bytes the fake 
 importing this module and calling chat_json_body() / chat_stream_events() with the body
 the fake received (see GET /_fake/requests) and <n>.
 
-Behaviour is chosen by the request's "model" (see FAULTS); every other model answers
-normally.  Control endpoints (never recorded, never counted):
+Behaviour is chosen by the request's "model" (see FAULTS, and BEHAVIOURS for the answers the
+Responses-over-chat tests need: reasoning, refusal, parallel tool calls, finish_reason length,
+llama.cpp-style usage, an in-stream error); every other model answers normally.  Normal answers
+carry `logprobs` when the request asks for them (`logprobs: true`, `top_logprobs: k`) and are a
+JSON string when the request has `response_format: {type: json_schema}`.
+
+POST /v1/responses is refused (404) except for two kinds of model, which make the fake a
+Responses upstream for passthrough tests:
+    rec:<file>[:<k>]  replay interaction <k> (default: the first POST /v1/responses one) of
+                      /work/shared/recordings/pydantic-ai/<file>.json (status, content-type and
+                      body; SSE bodies one HTTP chunk per event) -- see recorded_response()
+    resp-<anything>   a synthesized, spec-valid Response object / event stream echoing the input
+                      (responses_obj() / responses_stream_events()); resp-fault-429 answers 429.
+POST /v1/responses/input_tokens and /v1/responses/compact take the same two kinds (rec: needs
+<k>; resp-: responses_tool_obj()). Chat model "no-usage" answers without `usage`.
+
+Control endpoints (never recorded, never counted):
     GET  /_fake/requests  -> [{"n","method","path","query","headers","body","body_b64"}...]
     POST /_fake/reset     -> clears the request log and the stats
     GET  /_fake/stats     -> {"disconnects": N, ...}
@@ -52,6 +67,34 @@ FAULTS = {
     "fault-split": "a normal stream, every event cut into 7-byte HTTP chunks sent apart",
     "fault-coalesce": "a normal stream, all events in one HTTP chunk",
 }
+BEHAVIOURS = {
+    "reasoner": "reasoning as `reasoning_content` deltas (message.reasoning_content), then the answer",
+    "reasoner-field": "the same with the `reasoning` field (newer vLLM, Ollama, OpenRouter)",
+    "refuser": "a refusal: `refusal` deltas (message.refusal), content null",
+    "parallel": "two tool calls, one after the other (index 0, then index 1)",
+    "parallel-interleaved": "two tool calls whose fragments alternate by index 0,1,0,1,...",
+    "parallel-ollama": "two tool calls, each whole in one chunk, no `index`; finish_reason stop",
+    "length": "the answer cut after 3 tokens, finish_reason length",
+    "content-filter": "the answer cut after 3 tokens, finish_reason content_filter",
+    "preamble": "`Let me check.` then the tool call (when tools are given), finish_reason tool_calls",
+    "shell": "a coding agent's first step: calls the `exec_command` (or `shell`) tool with "
+             "{\"cmd\": \"echo switchyard-codex-ok\"}; after the tool output, the usual text",
+    "usage-absent": "the normal answer without any usage (none in the completion, no usage chunk)",
+    "tool-noid": "the normal tool call, but without an `id` (the gateway must make one up)",
+    "empty": "no content at all (role chunk, then finish_reason stop; message.content \"\")",
+    "llamacpp": "usage on the finish chunk (always), no `choices:[]` usage chunk, no [DONE]",
+    "fault-stream-error": "role + 2 content chunks, then `data: {\"error\":...}` and the end; non-stream: "
+                          "HTTP 200 with that error object",
+}
+REASONING_TEXT = "The user said something. I should answer politely."
+REFUSAL_TEXT = "I'm sorry, but I can't help with that."
+PREAMBLE_TEXT = "Let me check."
+SHELL_COMMAND = "echo switchyard-codex-ok"
+LENGTH_TOKENS = 3
+STREAM_ERROR = {"error": {"message": "The model is overloaded. Please try again later.",
+                          "type": "server_error", "param": None, "code": "model_overloaded"}}
+RECORDINGS_DIR = "/work/shared/recordings/pydantic-ai"
+
 SPLIT_BYTES = 7
 SLOW_GAP_S = 0.3
 SILENT_GAP_S = 2.5
@@ -107,6 +150,40 @@ def split_tokens(text):
     return toks or [""]
 
 
+def schema_args(params, variant=0):
+    """A deterministic value for every property of a JSON schema (tool arguments, structured
+    output): strings "Paris" (variant 1: "London"), integers 42, numbers 1.5, ..."""
+    args = {}
+    props = params.get("properties") if isinstance(params, dict) else None
+    for prop, schema in (props or {}).items():
+        t = schema.get("type") if isinstance(schema, dict) else None
+        if t == "integer":
+            args[prop] = 42 + variant
+        elif t == "number":
+            args[prop] = 1.5
+        elif t == "boolean":
+            args[prop] = True
+        elif t == "array":
+            args[prop] = []
+        elif t == "object":
+            args[prop] = {}
+        else:
+            args[prop] = "London" if variant % 2 else "Paris"
+    return args
+
+
+def _json_schema_format(req):
+    rf = req.get("response_format")
+    if isinstance(rf, dict) and rf.get("type") == "json_schema" and isinstance(rf.get("json_schema"), dict):
+        return rf["json_schema"]
+    return None
+
+
+def structured_text(req):
+    """The answer to a request with response_format json_schema (spaces keep it several tokens)."""
+    return json.dumps(schema_args(_json_schema_format(req).get("schema") or {}))
+
+
 def plan(req):
     """What to answer: ("tool", name, arguments_json) or ("text", text)."""
     msgs = req.get("messages") if isinstance(req.get("messages"), list) else []
@@ -115,23 +192,9 @@ def plan(req):
     if tools and last.get("role") == "user" and isinstance(tools[0], dict):
         fn = tools[0].get("function") or tools[0].get("custom") or {}
         name = fn.get("name", "tool")
-        params = fn.get("parameters") or {}
-        args = {}
-        for prop, schema in (params.get("properties") or {}).items():
-            t = schema.get("type") if isinstance(schema, dict) else None
-            if t == "integer":
-                args[prop] = 42
-            elif t == "number":
-                args[prop] = 1.5
-            elif t == "boolean":
-                args[prop] = True
-            elif t == "array":
-                args[prop] = []
-            elif t == "object":
-                args[prop] = {}
-            else:
-                args[prop] = "Paris"
-        return ("tool", name, dumps_compact(args))
+        return ("tool", name, dumps_compact(schema_args(fn.get("parameters") or {})))
+    if _json_schema_format(req) is not None:
+        return ("text", structured_text(req))
     if last.get("role") == "tool":
         return ("text", "The tool returned: " + _text_of(last.get("content")))
     user_text = ""
@@ -142,7 +205,7 @@ def plan(req):
     return ("text", "Hello! You said: " + user_text if user_text else "Hello!")
 
 
-def usage_for(req, completion_tokens):
+def usage_for(req, completion_tokens, reasoning_tokens=0, cached_tokens=0):
     words = 0
     msgs = req.get("messages") if isinstance(req.get("messages"), list) else []
     for m in msgs:
@@ -152,8 +215,8 @@ def usage_for(req, completion_tokens):
     return {
         "prompt_tokens": prompt, "completion_tokens": completion_tokens,
         "total_tokens": prompt + completion_tokens,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+        "prompt_tokens_details": {"cached_tokens": cached_tokens, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": reasoning_tokens, "audio_tokens": 0,
                                       "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
     }
 
@@ -162,8 +225,141 @@ def arg_fragments(args, size=6):
     return [args[i:i + size] for i in range(0, len(args), size)] or [""]
 
 
-def chat_json_obj(req, n):
+def want_logprobs(req):
+    return req.get("logprobs") is True
+
+
+def top_k(req):
+    k = req.get("top_logprobs")
+    return k if isinstance(k, int) and not isinstance(k, bool) and k > 0 else 0
+
+
+def logprob_entry(tok, i, k):
+    """Token i of an answer: logprob -(i+1)/8 (exact in binary), `bytes` null for token 1 and for
+    every alternative but the first (chat servers may send null; Responses needs the bytes)."""
+    lp = -(i + 1) / 8.0
+    top = []
+    for j in range(k):
+        if j == 0:
+            top.append({"token": tok, "logprob": lp, "bytes": list(tok.encode())})
+        else:
+            top.append({"token": "alt%d" % j, "logprob": lp - j, "bytes": None})
+    return {"token": tok, "logprob": lp, "bytes": None if i == 1 else list(tok.encode()), "top_logprobs": top}
+
+
+def chat_logprobs(req, toks, first=0):
+    """The chat `logprobs` object for tokens toks (numbered from first), or None if not asked."""
+    if not want_logprobs(req):
+        return None
+    k = top_k(req)
+    return {"content": [logprob_entry(t, first + i, k) for i, t in enumerate(toks)], "refusal": None}
+
+
+def _messages(req):
+    return req.get("messages") if isinstance(req.get("messages"), list) else []
+
+
+def _tool_fns(req):
+    tools = req.get("tools") if isinstance(req.get("tools"), list) else []
+    return [t.get("function") or {} for t in tools if isinstance(t, dict)]
+
+
+def turn(req):
+    """What a BEHAVIOURS model answers: {"reasoning", "reasoning_key", "content", "refusal",
+    "calls": [(name, arguments_json)], "finish"}."""
+    model = req.get("model")
+    msgs = _messages(req)
+    last = msgs[-1] if msgs and isinstance(msgs[-1], dict) else {}
+    t = {"reasoning": None, "reasoning_key": "reasoning_content", "content": None, "refusal": None,
+         "calls": [], "finish": "stop"}
+    fns = _tool_fns(req)
+    if model == "refuser":
+        t["refusal"] = REFUSAL_TEXT
+        return t
+    if model.startswith("parallel") and fns and last.get("role") == "user":
+        pair = [fns[0], fns[1] if len(fns) > 1 else fns[0]]
+        t["calls"] = [(f.get("name", "tool"), dumps_compact(schema_args(f.get("parameters") or {}, k)))
+                      for k, f in enumerate(pair)]
+        t["finish"] = "stop" if model == "parallel-ollama" else "tool_calls"
+        return t
+    if model.startswith("parallel") and last.get("role") == "tool" and _json_schema_format(req) is None:
+        outs = []
+        for m in reversed(msgs):
+            if not (isinstance(m, dict) and m.get("role") == "tool"):
+                break
+            outs.insert(0, _text_of(m.get("content")))
+        t["content"] = "The tools returned: " + "; ".join(outs)
+        return t
+    shell = [f for f in fns if f.get("name") in ("exec_command", "shell")]
+    if model == "shell" and shell and last.get("role") == "user":
+        t["calls"] = [(shell[0]["name"], dumps_compact({"cmd": SHELL_COMMAND}))]
+        t["finish"] = "tool_calls"
+        return t
     p = plan(req)
+    if model == "shell" and p[0] == "tool":
+        p = ("text", "Hello!")
+    if p[0] == "tool":
+        t["calls"] = [(p[1], p[2])]
+        t["finish"] = "tool_calls"
+    else:
+        t["content"] = p[1]
+    if model in ("reasoner", "reasoner-field"):
+        t["reasoning"] = REASONING_TEXT
+        t["reasoning_key"] = "reasoning" if model == "reasoner-field" else "reasoning_content"
+    if model in ("length", "content-filter"):
+        t["content"] = "".join(split_tokens(t["content"] or "")[:LENGTH_TOKENS])
+        t["finish"] = "length" if model == "length" else "content_filter"
+    if model == "preamble" and t["calls"]:
+        t["content"] = PREAMBLE_TEXT
+    if model == "empty":
+        t["content"] = ""
+    return t
+
+
+def _turn_usage(req, t):
+    rtoks = len(split_tokens(t["reasoning"])) if t["reasoning"] else 0
+    ctoks = rtoks
+    ctoks += len(split_tokens(t["content"])) if t["content"] else 0
+    ctoks += len(split_tokens(t["refusal"])) if t["refusal"] else 0
+    ctoks += sum(len(arg_fragments(a)) + 1 for _, a in t["calls"])
+    return usage_for(req, ctoks, reasoning_tokens=rtoks, cached_tokens=2 if rtoks else 0)
+
+
+def _call_id(n, k):
+    return "call_fake_%d_%d" % (n, k)
+
+
+def behaviour_json_obj(req, n):
+    if req.get("model") == "fault-stream-error":
+        return STREAM_ERROR
+    t = turn(req)
+    msg = {"role": "assistant", "content": t["content"], "refusal": t["refusal"], "annotations": []}
+    if t["reasoning"]:
+        msg[t["reasoning_key"]] = t["reasoning"]
+    if t["calls"]:
+        msg["tool_calls"] = [{"id": _call_id(n, k), "type": "function", "function": {"name": nm, "arguments": a}}
+                             for k, (nm, a) in enumerate(t["calls"])]
+        if req.get("model") == "tool-noid":
+            for tc in msg["tool_calls"]:
+                del tc["id"]
+    lp = chat_logprobs(req, split_tokens(t["content"])) if t["content"] else None
+    obj = {
+        "id": "chatcmpl-fake-%d" % n, "object": "chat.completion", "created": CREATED,
+        "model": req.get("model"),
+        "choices": [{"index": 0, "message": msg, "logprobs": lp, "finish_reason": t["finish"]}],
+        "usage": _turn_usage(req, t),
+        "service_tier": "default", "system_fingerprint": FINGERPRINT,
+    }
+    if req.get("model") == "usage-absent":
+        del obj["usage"]
+    return obj
+
+
+def chat_json_obj(req, n):
+    if req.get("model") in BEHAVIOURS:
+        return behaviour_json_obj(req, n)
+    p = plan(req)
+    lp = None
     if p[0] == "tool":
         msg = {"role": "assistant", "content": None, "tool_calls": [
             {"id": "call_fake_%d_0" % n, "type": "function",
@@ -172,10 +368,11 @@ def chat_json_obj(req, n):
     else:
         msg = {"role": "assistant", "content": p[1], "refusal": None, "annotations": []}
         finish, ctoks = "stop", len(split_tokens(p[1]))
+        lp = chat_logprobs(req, split_tokens(p[1]))
     return {
         "id": "chatcmpl-fake-%d" % n, "object": "chat.completion", "created": CREATED,
         "model": req.get("model"),
-        "choices": [{"index": 0, "message": msg, "logprobs": None, "finish_reason": finish}],
+        "choices": [{"index": 0, "message": msg, "logprobs": lp, "finish_reason": finish}],
         "usage": usage_for(req, ctoks),
         "service_tier": "default", "system_fingerprint": FINGERPRINT,
     }
@@ -195,13 +392,66 @@ def _chunk(req, n, choices, with_usage, usage=None, final=False):
     return c
 
 
-def _choice(delta, finish=None):
-    return {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+def _choice(delta, finish=None, logprobs=None):
+    return {"index": 0, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
+
+
+def behaviour_stream_chunks(req, n):
+    """Chunks of a BEHAVIOURS model's streaming answer, without [DONE] (see chat_stream_events)."""
+    model = req.get("model")
+    so = req.get("stream_options")
+    llama = model == "llamacpp"
+    with_usage = isinstance(so, dict) and so.get("include_usage") is True and not llama and model != "usage-absent"
+    t = turn(req)
+    out = [_chunk(req, n, [_choice({"role": "assistant", "content": ""})], with_usage)]
+    for tok in split_tokens(t["reasoning"]) if t["reasoning"] else []:
+        out.append(_chunk(req, n, [_choice({t["reasoning_key"]: tok})], with_usage))
+    for i, tok in enumerate(split_tokens(t["content"]) if t["content"] else []):
+        out.append(_chunk(req, n, [_choice({"content": tok}, logprobs=chat_logprobs(req, [tok], i))], with_usage))
+    for tok in split_tokens(t["refusal"]) if t["refusal"] else []:
+        out.append(_chunk(req, n, [_choice({"refusal": tok})], with_usage))
+    calls = [(k, _call_id(n, k), nm, a) for k, (nm, a) in enumerate(t["calls"])]
+
+    def head(k, cid, nm):
+        if model == "tool-noid":
+            return {"index": k, "type": "function", "function": {"name": nm, "arguments": ""}}
+        return {"index": k, "id": cid, "type": "function", "function": {"name": nm, "arguments": ""}}
+
+    def frag(k, f):
+        return _chunk(req, n, [_choice({"tool_calls": [{"index": k, "function": {"arguments": f}}]})], with_usage)
+    if model == "parallel-ollama":
+        for k, cid, nm, a in calls:
+            out.append(_chunk(req, n, [_choice({"role": "assistant", "content": "", "tool_calls": [
+                {"id": cid, "type": "function", "function": {"name": nm, "arguments": a}}]})], with_usage))
+    elif model == "parallel-interleaved":
+        for k, cid, nm, a in calls:
+            out.append(_chunk(req, n, [_choice({"tool_calls": [head(k, cid, nm)]})], with_usage))
+        frags = [arg_fragments(a) for _, _, _, a in calls]
+        for j in range(max(len(f) for f in frags) if frags else 0):
+            for k, f in enumerate(frags):
+                if j < len(f):
+                    out.append(frag(k, f[j]))
+    else:
+        for k, cid, nm, a in calls:
+            out.append(_chunk(req, n, [_choice({"tool_calls": [head(k, cid, nm)]})], with_usage))
+            for f in arg_fragments(a):
+                out.append(frag(k, f))
+    if model == "fault-stream-error":
+        return out[:3]
+    fin = _chunk(req, n, [_choice({}, t["finish"])], with_usage)
+    if llama:
+        fin["usage"] = _turn_usage(req, t)
+    out.append(fin)
+    if with_usage:
+        out.append(_chunk(req, n, [], True, _turn_usage(req, t), final=True))
+    return out
 
 
 def chat_stream_chunks(req, n):
     """The chunk objects of a streaming answer, without [DONE]."""
     model = req.get("model")
+    if model in BEHAVIOURS:
+        return behaviour_stream_chunks(req, n)
     so = req.get("stream_options")
     with_usage = isinstance(so, dict) and so.get("include_usage") is True
     out = []
@@ -229,8 +479,9 @@ def chat_stream_chunks(req, n):
         else:
             toks = split_tokens(p[1])
             out.append(_chunk(req, n, [_choice({"role": "assistant", "content": "", "refusal": None})], with_usage))
-            for t in toks:
-                out.append(_chunk(req, n, [_choice({"content": t})], with_usage))
+            for i, t in enumerate(toks):
+                out.append(_chunk(req, n, [_choice({"content": t}, logprobs=chat_logprobs(req, [t], i))],
+                                  with_usage))
             out.append(_chunk(req, n, [_choice({}, "stop")], with_usage))
             ctoks = len(toks)
     if with_usage:
@@ -249,8 +500,15 @@ DONE = b"data: [DONE]\n\n"
 
 def chat_stream_events(req, n):
     """Exact bytes of every SSE event of a normal (or fault-slow / fault-big / fault-silent-then /
-    fault-split / fault-coalesce) streaming answer, [DONE] included."""
-    return [sse(c) for c in chat_stream_chunks(req, n)] + [DONE]
+    fault-split / fault-coalesce / BEHAVIOURS model) streaming answer, [DONE] included when the
+    model sends one (llamacpp and fault-stream-error do not)."""
+    model = req.get("model")
+    events = [sse(c) for c in chat_stream_chunks(req, n)]
+    if model == "fault-stream-error":
+        return events + [sse(STREAM_ERROR)]
+    if model == "llamacpp":
+        return events
+    return events + [DONE]
 
 
 def huge_event(req, n):
@@ -260,6 +518,151 @@ def huge_event(req, n):
 
 GARBAGE = b"<html><body><h1>502 Bad Gateway</h1></body></html>\n\n"
 MALFORMED = b"data: {not json\n\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Responses upstream (passthrough tests)
+
+def responses_input_text(req):
+    """The text of the last user input (string input, or the last user message's text parts)."""
+    inp = req.get("input")
+    if isinstance(inp, str):
+        return inp
+    for item in reversed(inp if isinstance(inp, list) else []):
+        if isinstance(item, dict) and item.get("role") == "user":
+            c = item.get("content")
+            if isinstance(c, str):
+                return c
+            return "".join(p.get("text", "") for p in (c or []) if isinstance(p, dict))
+    return ""
+
+
+def responses_obj(req, n, status="completed"):
+    """A spec-valid Response (responses-api.md section 6) answering `Hello! You said: <input>`.
+    status "in_progress" gives the lifecycle snapshot (output [], usage null)."""
+    text = "Hello! You said: " + responses_input_text(req)
+    done = status == "completed"
+    msg = {"id": "msg_fake_%d" % n, "type": "message", "status": "completed", "role": "assistant",
+           "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]}
+    toks = len(split_tokens(text))
+    return {
+        "id": "resp_fake_%d" % n, "object": "response", "created_at": CREATED, "status": status,
+        "background": False, "completed_at": CREATED + 1 if done else None, "error": None,
+        "incomplete_details": None, "instructions": req.get("instructions"), "max_output_tokens": None,
+        "max_tool_calls": None, "metadata": {}, "model": req.get("model"), "output": [msg] if done else [],
+        "parallel_tool_calls": True, "presence_penalty": 0, "frequency_penalty": 0,
+        "previous_response_id": None, "prompt_cache_key": None, "prompt_cache_retention": None,
+        "reasoning": {"effort": None, "summary": None}, "safety_identifier": None, "service_tier": "default",
+        "store": True, "temperature": 1, "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": "auto", "tools": [], "top_logprobs": 0, "top_p": 1, "truncation": "disabled",
+        "usage": {"input_tokens": 9, "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+                  "output_tokens": toks, "output_tokens_details": {"reasoning_tokens": 0},
+                  "total_tokens": 9 + toks} if done else None,
+        "user": None,
+    }
+
+
+def responses_body(req, n):
+    return (json.dumps(responses_obj(req, n), ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def responses_event(obj):
+    return ("event: %s\ndata: %s\n\n" % (obj["type"], dumps_compact(obj))).encode()
+
+
+def responses_stream_events(req, n):
+    """Exact bytes of the fake's spec-valid Responses stream (one text message), [DONE] included."""
+    final = responses_obj(req, n)
+    snap = responses_obj(req, n, "in_progress")
+    msg = final["output"][0]
+    text = msg["content"][0]["text"]
+    where = {"item_id": msg["id"], "output_index": 0, "content_index": 0}
+    evs = [{"type": "response.created", "response": snap}, {"type": "response.in_progress", "response": snap},
+           {"type": "response.output_item.added", "output_index": 0,
+            "item": dict(msg, status="in_progress", content=[])},
+           dict(where, type="response.content_part.added",
+                part={"type": "output_text", "text": "", "annotations": [], "logprobs": []})]
+    for tok in split_tokens(text):
+        evs.append(dict(where, type="response.output_text.delta", delta=tok, logprobs=[]))
+    evs += [dict(where, type="response.output_text.done", text=text, logprobs=[]),
+            dict(where, type="response.content_part.done", part=msg["content"][0]),
+            {"type": "response.output_item.done", "output_index": 0, "item": msg},
+            {"type": "response.completed", "response": final}]
+    out = []
+    for i, ev in enumerate(evs):
+        ev = dict(ev)
+        ev["sequence_number"] = i
+        out.append(responses_event(ev))
+    return out + [DONE]
+
+
+def load_recording(name):
+    with open(os.path.join(RECORDINGS_DIR, name + ".json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def recorded_interaction(model):
+    """rec:<file>[:<k>] -> the recorded interaction (dict with request/response)."""
+    parts = model.split(":")
+    rec = load_recording(parts[1])
+    inter = rec["interactions"]
+    if len(parts) > 2:
+        return inter[int(parts[2])]
+    return next(i for i in inter if i["request"]["method"] == "POST" and i["request"]["path"] == "/v1/responses")
+
+
+def recorded_response(model):
+    """(status, content_type, [body pieces]) the fake sends for a rec:<file>[:<k>] model: a JSON
+    body is one piece (pretty-printed), an SSE body one piece per event, exactly as recorded."""
+    r = recorded_interaction(model)["response"]
+    ctype = r["headers"].get("content-type", "application/json")
+    if r["body_kind"] == "sse":
+        body = r["body"]
+        pieces = re.findall(r".*?\n\n", body, re.S)
+        rest = body[len("".join(pieces)):]
+        if rest:
+            pieces.append(rest)
+        return r["status"], ctype, [p.encode() for p in pieces]
+    if r["body_kind"] == "json":
+        return r["status"], ctype, [(json.dumps(r["body"], ensure_ascii=False, indent=2) + "\n").encode()]
+    return r["status"], ctype, [r["body"].encode()]
+
+
+# ---------------------------------------------------------------------------------------------
+# POST /v1/responses/input_tokens and /v1/responses/compact (test_responses_compact.py)
+
+RESPONSES_TOOL_PATHS = ("/v1/responses/input_tokens", "/v1/responses/compact")
+NO_USAGE_MODEL = "no-usage"  # chat: a normal non-streaming answer without `usage`
+
+
+def responses_tool_obj(path, req, n):
+    """The fake Responses upstream's answer on RESPONSES_TOOL_PATHS for a resp-<...> model:
+    input_tokens -> {"object": "response.input_tokens", "input_tokens": 100 + n}; compact -> a
+    response.compaction keeping the user messages, then an opaque item "fake-blob-<n>"."""
+    if path.endswith("/input_tokens"):
+        return {"object": "response.input_tokens", "input_tokens": 100 + n}
+    inp = req.get("input") if isinstance(req.get("input"), list) else []
+    users = [dict(it, id="msg_fake_%d_%d" % (n, k), type="message", status="completed")
+             for k, it in enumerate(inp) if isinstance(it, dict) and it.get("role") == "user"]
+    return {"id": "resp_fake_%d" % n, "object": "response.compaction", "created_at": CREATED,
+            "output": users + [{"id": "cmp_fake_%d" % n, "type": "compaction", "encrypted_content": "fake-blob-%d" % n}],
+            "usage": {"input_tokens": 9, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 5,
+                      "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 14}}
+
+
+def no_usage_json_body(req, n):
+    obj = chat_json_obj(dict(req, model="upstream-model"), n)
+    obj["model"] = req.get("model")
+    del obj["usage"]
+    return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def _body_model(body):
+    try:
+        req = json.loads(body)
+    except ValueError:
+        return None
+    return req.get("model") if isinstance(req, dict) else None
 
 
 def embeddings_obj(req):
@@ -488,8 +891,14 @@ class Handler(BaseHTTPRequestHandler):
         }
         n = STATE.record(entry)
         try:
+            if path in RESPONSES_TOOL_PATHS and self.command == "POST":
+                return self._responses_tool(n, path, body)
+            if path == "/v1/chat/completions" and self.command == "POST" and _body_model(body) == NO_USAGE_MODEL:
+                return self._send_json(n, 200, None, raw=no_usage_json_body(json.loads(body), n))
             if path == "/v1/chat/completions" and self.command == "POST":
                 return self._chat(n, body)
+            if path == "/v1/responses" and self.command == "POST":
+                return self._responses(n, path, body)
             if path == "/v1/embeddings" and self.command == "POST":
                 return self._embeddings(n, body)
             if path == "/v1/models" and self.command == "GET":
@@ -537,6 +946,54 @@ class Handler(BaseHTTPRequestHandler):
             return self._send_json(n, 400, {"error": {"message": "We could not parse the JSON body of your request.",
                                                       "type": "invalid_request_error", "param": None, "code": None}})
         return self._send_json(n, 200, embeddings_obj(req))
+
+    def _not_found(self, n, path):
+        return self._send_json(n, 404, {"error": {
+            "message": "Invalid URL (%s %s)" % (self.command, path),
+            "type": "invalid_request_error", "param": None, "code": None}})
+
+    def _responses(self, n, path, body):
+        try:
+            req = json.loads(body)
+        except ValueError:
+            req = None
+        model = req.get("model") if isinstance(req, dict) else None
+        if not isinstance(model, str) or not (model.startswith("rec:") or model.startswith("resp-")):
+            return self._not_found(n, path)  # chat-only upstream: proves the gateway translated
+        if model == "resp-fault-429":
+            return self._send_json(n, 429, ERR_429, {"retry-after": "7", "x-should-retry": "true"})
+        if model.startswith("resp-"):
+            if req.get("stream") is True:
+                self._start_stream(n)
+                for ev in responses_stream_events(req, n):
+                    self._chunk(ev)
+                return self._end_chunks()
+            return self._send_json(n, 200, None, raw=responses_body(req, n))
+        status, ctype, pieces = recorded_response(model)
+        if ctype.startswith("text/event-stream"):
+            self.send_response(status)
+            self._common_headers(n, ctype)
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.flush()
+            STATE.bump("streams_started")
+            for p in pieces:
+                self._chunk(p)
+            return self._end_chunks()
+        return self._send_json(n, status, None, raw=b"".join(pieces))
+
+    def _responses_tool(self, n, path, body):
+        """POST /v1/responses/{input_tokens,compact}: rec:<file>:<k> models replay interaction k
+        (as in _responses), resp-<...> models get responses_tool_obj(); any other model 404 (a
+        chat-only upstream: proves the gateway answered itself)."""
+        model = _body_model(body)
+        if not isinstance(model, str) or not (model.startswith("rec:") or model.startswith("resp-")):
+            return self._not_found(n, path)
+        if model.startswith("resp-"):
+            return self._send_json(n, 200, responses_tool_obj(path, json.loads(body), n))
+        status, _, pieces = recorded_response(model)
+        return self._send_json(n, status, None, raw=b"".join(pieces))
 
     def _stream_test(self, n, query):
         q = urllib.parse.parse_qs(query)

@@ -451,6 +451,49 @@ static void test_encode_history_names(void **state)
     expect_encode_fail(&r, SY_CHAT_OPENAI, "input[0].content[0].file_id");
 }
 
+/* max_tokens_override replaces the request's limit (or adds one), under the dialect's name;
+ * 0 leaves the request's own limit. */
+static void test_encode_max_tokens_override(void **state)
+{
+    (void)state;
+    struct sy_ir_request r;
+    req_init(&r);
+    struct sy_ir_item items[] = { msg_str(SY_ROLE_USER, "count me") };
+    r.items = items;
+    r.nitems = 1;
+    const struct {
+        enum sy_chat_dialect dialect;
+        int64_t              request_max, override;
+        const char          *json;
+    } cases[] = {
+        { SY_CHAT_GENERIC, -1, 1, "{\"model\":\"up-model\",\"messages\":[{\"role\":\"user\",\"content\":\"count me\"}],"
+                                  "\"max_tokens\":1}" },
+        { SY_CHAT_GENERIC, 256, 1, "{\"model\":\"up-model\",\"messages\":[{\"role\":\"user\",\"content\":\"count me\"}],"
+                                   "\"max_tokens\":1}" },
+        { SY_CHAT_OPENAI, 256, 1, "{\"model\":\"up-model\",\"messages\":[{\"role\":\"user\",\"content\":\"count me\"}],"
+                                  "\"max_completion_tokens\":1}" },
+        { SY_CHAT_GENERIC, 256, 0, "{\"model\":\"up-model\",\"messages\":[{\"role\":\"user\",\"content\":\"count me\"}],"
+                                   "\"max_tokens\":256}" },
+        { SY_CHAT_GENERIC, -1, 0, "{\"model\":\"up-model\",\"messages\":[{\"role\":\"user\",\"content\":\"count me\"}]}" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        r.max_output_tokens = cases[i].request_max;
+        struct sy_chat_encode_opts o = { .model = SY_LIT("up-model"), .dialect = cases[i].dialect,
+                                         .max_tokens_override = cases[i].override };
+        struct sy_buf out;
+        struct sy_dropped dr;
+        struct sy_diag diag;
+        sy_buf_init(&out, 1 << 20);
+        sy_dropped_init(&dr);
+        sy_diag_clear(&diag);
+        assert_int_equal(sy_chat_encode_request(&r, &o, &out, &dr, &diag), SY_OK);
+        assert_string_equal(out.data, cases[i].json);
+        assert_int_equal(dr.count, 0);
+        sy_dropped_free(&dr);
+        sy_buf_free(&out);
+    }
+}
+
 static void test_encode_too_big(void **state)
 {
     (void)state;
@@ -490,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_encode_errors),
         cmocka_unit_test(test_encode_history_names),
         cmocka_unit_test(test_encode_too_big),
+        cmocka_unit_test(test_encode_max_tokens_override),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
