@@ -59,30 +59,31 @@ static int64_t int_member(const struct sy_json *obj, const char *a, const char *
     return -1;
 }
 
-/* Read usage from a parsed chat or Responses object (chat names first, Responses names second). */
-static void observe_usage_tree(struct sy_exchange *ex, const struct sy_json *root)
-{
-    const struct sy_json *u = sy_json_get(root, "usage");
-    if (!u) {
-        const struct sy_json *resp = sy_json_get(root, "response"); /* Responses stream events */
-        u = sy_json_get(resp, "usage");
-    }
-    if (sy_json_type_of(u) != SY_JSON_OBJECT)
-        return;
-    ex->prompt_tokens = int_member(u, "prompt_tokens", "input_tokens");
-    ex->completion_tokens = int_member(u, "completion_tokens", "output_tokens");
-    ex->total_tokens = int_member(u, "total_tokens", NULL);
-}
-
+/* The usage value of a chat object, or of a Responses object / event ("response"."usage").
+ * Only that value is parsed: the rest of the answer is scanned, never built into a tree.
+ * Returns false when the text is not a JSON object the scanner can walk. */
 static bool observe_usage_text(struct sy_exchange *ex, sy_slice json)
 {
-    struct sy_json *root = NULL;
+    size_t s, e;
+    sy_slice at = json;
+    if (!sy_json_find_member(at, "usage", &s, &e)) {
+        if (!sy_json_find_member(json, "response", &s, &e))
+            return false;
+        at = sy_slice_from(json.ptr + s, e - s);
+        if (!sy_json_find_member(at, "usage", &s, &e))
+            return true; /* a Responses event without usage */
+    }
+    struct sy_json *u = NULL;
     struct sy_diag d;
     sy_diag_clear(&d);
-    if (sy_json_parse(json, &root, &d) != SY_OK)
+    if (sy_json_parse(sy_slice_from(at.ptr + s, e - s), &u, &d) != SY_OK)
         return false;
-    observe_usage_tree(ex, root);
-    sy_json_free(root);
+    if (sy_json_type_of(u) == SY_JSON_OBJECT) {
+        ex->prompt_tokens = int_member(u, "prompt_tokens", "input_tokens");
+        ex->completion_tokens = int_member(u, "completion_tokens", "output_tokens");
+        ex->total_tokens = int_member(u, "total_tokens", NULL);
+    }
+    sy_json_free(u);
     return true;
 }
 

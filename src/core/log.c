@@ -76,14 +76,48 @@ static size_t put_str(char *out, size_t k, size_t cap, const char *s)
     return k;
 }
 
+/* Decimal text of v (or null when negative); no printf on the per-request path. */
 static size_t put_int(char *out, size_t k, size_t cap, int64_t v)
 {
-    if (v < 0)
-        return k + (size_t)snprintf(out + k, cap > k ? cap - k : 0, "null");
-    return k + (size_t)snprintf(out + k, cap > k ? cap - k : 0, "%lld", (long long)v);
+    char tmp[24];
+    size_t n = 0;
+    if (v < 0) {
+        memcpy(tmp, "null", 4);
+        n = 4;
+    } else {
+        char rev[24];
+        uint64_t u = (uint64_t)v;
+        do {
+            rev[n++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        for (size_t i = 0; i < n; i++)
+            tmp[i] = rev[n - 1 - i];
+    }
+    if (k + n >= cap)
+        return k;
+    memcpy(out + k, tmp, n);
+    return k + n;
 }
 
-#define KEY(name) (k += (size_t)snprintf(line + k, sizeof line > k ? sizeof line - k : 0, ",\"" name "\":"))
+static size_t put_lit(char *out, size_t k, size_t cap, const char *lit, size_t n)
+{
+    if (k + n >= cap)
+        return k;
+    memcpy(out + k, lit, n);
+    return k + n;
+}
+
+/* Microseconds as milliseconds with three decimals ("1.234"). */
+static size_t put_millis(char *out, size_t k, size_t cap, uint64_t us)
+{
+    k = put_int(out, k, cap, (int64_t)(us / 1000));
+    unsigned frac = (unsigned)(us % 1000);
+    char d[4] = { '.', (char)('0' + frac / 100), (char)('0' + frac / 10 % 10), (char)('0' + frac % 10) };
+    return put_lit(out, k, cap, d, sizeof d);
+}
+
+#define KEY(name) (k = put_lit(line, k, sizeof line, ",\"" name "\":", sizeof(",\"" name "\":") - 1))
 
 void sy_log_access(const struct sy_access_entry *e)
 {
@@ -97,11 +131,11 @@ void sy_log_access(const struct sy_access_entry *e)
     KEY("model");      k = put_str(line, k, sizeof line, e->model);
     KEY("key");        k = put_str(line, k, sizeof line, e->key_name);
     KEY("status");     k = put_int(line, k, sizeof line, e->status);
-    KEY("ms");         k += (size_t)snprintf(line + k, sizeof line - k, "%.3f", (double)e->total_us / 1000.0);
+    KEY("ms");         k = put_millis(line, k, sizeof line, e->total_us);
     KEY("upstream_ms"); k = put_int(line, k, sizeof line, e->upstream_ms);
     KEY("bytes_in");   k = put_int(line, k, sizeof line, (int64_t)e->bytes_in);
     KEY("bytes_out");  k = put_int(line, k, sizeof line, (int64_t)e->bytes_out);
-    KEY("stream");     k += (size_t)snprintf(line + k, sizeof line - k, "%s", e->stream ? "true" : "false");
+    KEY("stream");     k = e->stream ? put_lit(line, k, sizeof line, "true", 4) : put_lit(line, k, sizeof line, "false", 5);
     KEY("prompt_tokens");     k = put_int(line, k, sizeof line, e->prompt_tokens);
     KEY("completion_tokens"); k = put_int(line, k, sizeof line, e->completion_tokens);
     KEY("total_tokens");      k = put_int(line, k, sizeof line, e->total_tokens);

@@ -17,6 +17,7 @@
 
 #define MAX_HEADER_BYTES (64 * 1024)
 #define MAX_HEADERS 128
+#define IDLE_EASY_MAX 64 /* reset easy handles kept for reuse: setting one up costs more than the request */
 
 struct sy_upstream {
     struct event_base *base;
@@ -24,6 +25,8 @@ struct sy_upstream {
     struct event      *timer;
     unsigned           active;
     struct sy_upstream_xfer *live; /* doubly linked list of live transfers */
+    CURL              *idle[IDLE_EASY_MAX];
+    unsigned           nidle;
 };
 
 struct sock_watch {
@@ -58,7 +61,12 @@ static void xfer_free(struct sy_upstream_xfer *x)
         x->next->prev = x->prev;
     u->active--;
     curl_multi_remove_handle(u->multi, x->easy);
-    curl_easy_cleanup(x->easy);
+    if (u->nidle < IDLE_EASY_MAX) {
+        curl_easy_reset(x->easy);
+        u->idle[u->nidle++] = x->easy;
+    } else {
+        curl_easy_cleanup(x->easy);
+    }
     curl_slist_free_all(x->hdrs);
     event_free(x->deadline);
     sy_buf_free(&x->head);
@@ -285,6 +293,8 @@ void sy_upstream_free(struct sy_upstream *u)
         u->live->cancelled = true;
         xfer_free(u->live);
     }
+    while (u->nidle)
+        curl_easy_cleanup(u->idle[--u->nidle]);
     curl_multi_cleanup(u->multi);
     event_free(u->timer);
     free(u);
@@ -319,7 +329,7 @@ struct sy_upstream_xfer *sy_upstream_start(struct sy_upstream *u, const struct s
     x->first_byte_ms = req->first_byte_ms ? req->first_byte_ms : 600000;
     x->idle_ms = req->idle_ms ? req->idle_ms : 600000;
     sy_buf_init(&x->head, MAX_HEADER_BYTES);
-    x->easy = curl_easy_init();
+    x->easy = u->nidle ? u->idle[--u->nidle] : curl_easy_init();
     CURL *e = x->easy;
     for (const char *const *h = req->headers; h && *h; h++)
         x->hdrs = curl_slist_append(x->hdrs, *h);
