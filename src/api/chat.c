@@ -62,22 +62,19 @@ void sy_api_chat(struct sy_exchange *ex)
     ex->model = sy_arena_dup(ex->arena, model).ptr;
     bool stream = false;
     ex->stream = sy_json_as_bool(sy_json_get(root, "stream"), &stream) && stream;
-    sy_json_free(root);
 
     const struct sy_deployment *dep = sy_route_pick(ex->w->cfg, sy_slice_cstr(ex->model), &ex->w->rr);
+    sy_json_free(root);
+    if (dep && dep->kind == SY_PROVIDER_OPENAI_RESPONSES) { /* PARKED: translation lands with its codecs */
+        sy_diag_setf(&d, "Chat Completions requests to '%s' (an openai-responses deployment) are not supported yet.", ex->model);
+        sy_diag_param(&d, "model");
+        sy_ex_fail(ex, SY_EINVAL, &d);
+        return;
+    }
     if (!dep) {
         sy_diag_setf(&d, "The model '%s' does not exist or is not served by this gateway.", ex->model);
         sy_diag_param(&d, "model");
         sy_ex_fail(ex, SY_ENOMODEL, &d);
-        return;
-    }
-    if (dep->kind != SY_PROVIDER_OPENAI_CHAT) {
-        sy_diag_setf(&d, "The model '%s' is served by an %s deployment; Chat Completions requests to it are not "
-                         "supported by this gateway version.",
-                     ex->model, sy_provider_kind_name(dep->kind));
-        sy_diag_param(&d, "model");
-        sy_diag_code(&d, "unsupported_deployment");
-        sy_ex_fail(ex, SY_EINVAL, &d);
         return;
     }
     struct sy_relay_opts o = {

@@ -91,8 +91,9 @@ void sy_api_responses_passthrough(struct sy_exchange *ex, const struct sy_deploy
     sy_relay_start(ex, &o);
 }
 
-void sy_api_start_chat_translation(struct sy_exchange *ex, const struct sy_deployment *dep, const struct sy_buf *body,
-                                   const struct sy_dropped *dropped, const struct sy_relay_translator *tr)
+void sy_api_start_translation(struct sy_exchange *ex, const struct sy_deployment *dep, sy_slice suffix,
+                              const struct sy_buf *body, const struct sy_dropped *dropped,
+                              const struct sy_relay_translator *tr)
 {
     if (dropped->count) {
         ex->dropped = sy_arena_dup(ex->arena, sy_buf_slice(&dropped->names)).ptr;
@@ -102,7 +103,7 @@ void sy_api_start_chat_translation(struct sy_exchange *ex, const struct sy_deplo
         .mode = SY_RELAY_TRANSLATE,
         .deployment = dep,
         .method = "POST",
-        .url = sy_api_upstream_url(ex, dep, SY_LIT("/chat/completions"), SY_LIT("")),
+        .url = sy_api_upstream_url(ex, dep, suffix, SY_LIT("")),
         .body = sy_arena_dup(ex->arena, sy_buf_slice(body)),
         .translator = tr,
     };

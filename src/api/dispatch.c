@@ -80,6 +80,8 @@ void sy_api_handle(struct sy_http_req *r, void *ctx)
         return sy_api_responses_compact(ex);
     if (m == SY_HTTP_POST && sy_slice_eq_cstr(path, "/v1/responses/input_tokens"))
         return sy_api_responses_input_tokens(ex);
+    if (sy_slice_starts_with(path, "/v1/responses/")) /* by id: GET, DELETE, cancel, input_items */
+        return sy_api_proxy_to(ex, sy_route_responses_owner(w->cfg));
     if (m == SY_HTTP_GET && w->cfg->models_configured) {
         if (sy_slice_eq_cstr(path, "/v1/models"))
             return sy_api_models(ex, SY_LIT(""));

@@ -33,12 +33,18 @@ void sy_api_upstream_error_body(int status, sy_slice body, struct sy_buf *out);
 /* Responses client, Responses upstream: POST the body to api_base + suffix with only the model
  * value replaced, relayed byte for byte. */
 void sy_api_responses_passthrough(struct sy_exchange *ex, const struct sy_deployment *dep, sy_slice suffix);
-/* Send a translated chat request body (copied) to the deployment's /chat/completions through the
- * translating relay; reports `dropped` in x-switchyard-dropped and the access log. */
+/* Send a translated request body (copied) to api_base + suffix through the translating relay;
+ * reports `dropped` in x-switchyard-dropped and the access log. */
 struct sy_dropped;
 struct sy_relay_translator;
-void sy_api_start_chat_translation(struct sy_exchange *ex, const struct sy_deployment *dep, const struct sy_buf *body,
-                                   const struct sy_dropped *dropped, const struct sy_relay_translator *tr);
+void sy_api_start_translation(struct sy_exchange *ex, const struct sy_deployment *dep, sy_slice suffix,
+                              const struct sy_buf *body, const struct sy_dropped *dropped,
+                              const struct sy_relay_translator *tr);
+/* POST /v1/chat/completions to an openai-responses deployment; takes `root` (the parsed body). */
+struct sy_json;
+void sy_api_chat_over_responses(struct sy_exchange *ex, const struct sy_deployment *dep, struct sy_json *root);
+/* Proxy the request as it is to `dep` (RAW relay). */
+void sy_api_proxy_to(struct sy_exchange *ex, const struct sy_deployment *dep);
 /* previous_response_id / conversation / background: refused (400 unsupported_parameter) until
  * stored responses exist for chat upstreams. */
 struct sy_ir_request;

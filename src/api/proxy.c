@@ -1,4 +1,4 @@
-/* Any other /v1/... route goes to the default upstream unchanged: method, path below the
+/* Any other /v1/... route goes to an upstream (the default one) unchanged: method, path below the
  * upstream's base, query, body and end-to-end headers; the answer streams back as it comes. */
 #include "api/endpoints.h"
 #include "api/relay.h"
@@ -6,7 +6,11 @@
 
 void sy_api_proxy(struct sy_exchange *ex)
 {
-    const struct sy_deployment *d = ex->w->cfg->default_upstream;
+    sy_api_proxy_to(ex, ex->w->cfg->default_upstream);
+}
+
+void sy_api_proxy_to(struct sy_exchange *ex, const struct sy_deployment *d)
+{
     if (!d) {
         struct sy_diag diag;
         sy_diag_clear(&diag);

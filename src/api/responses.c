@@ -164,7 +164,7 @@ static void over_chat(struct sy_exchange *ex, const struct sy_deployment *dep, s
         .stream_content_type = "text/event-stream; charset=utf-8",
         .event = roc_event, .end = roc_end, .whole = roc_whole, .error = roc_error, .ctx = t,
     };
-    sy_api_start_chat_translation(ex, dep, &body, &t->dropped, &t->tr);
+    sy_api_start_translation(ex, dep, SY_LIT("/chat/completions"), &body, &t->dropped, &t->tr);
     sy_buf_free(&body);
 }
 

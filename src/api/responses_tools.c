@@ -246,7 +246,7 @@ static void over_chat(struct sy_exchange *ex, const struct sy_deployment *dep, s
         .stream_content_type = "application/json",
         .event = tc_event, .end = tc_end, .whole = tc_whole, .error = tc_error, .ctx = t,
     };
-    sy_api_start_chat_translation(ex, dep, &body, &t->dropped, &t->tr);
+    sy_api_start_translation(ex, dep, SY_LIT("/chat/completions"), &body, &t->dropped, &t->tr);
     sy_buf_free(&body);
 }
 

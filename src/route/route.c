@@ -22,6 +22,14 @@ const struct sy_deployment *sy_route_pick(const struct sy_config *cfg, sy_slice 
     return NULL;
 }
 
+const struct sy_deployment *sy_route_responses_owner(const struct sy_config *cfg)
+{
+    for (size_t i = 0; i < cfg->ndeployments; i++)
+        if (cfg->deployments[i].kind == SY_PROVIDER_OPENAI_RESPONSES)
+            return &cfg->deployments[i];
+    return cfg->default_upstream;
+}
+
 bool sy_ct_equal(sy_slice a, sy_slice b)
 {
     size_t n = a.len > b.len ? a.len : b.len;

@@ -11,6 +11,10 @@
  * "*" catch-all; NULL when nothing serves it. */
 const struct sy_deployment *sy_route_pick(const struct sy_config *cfg, sy_slice model, unsigned *rr);
 
+/* The upstream that owns Responses objects Switchyard did not make (GET / DELETE / cancel /
+ * input_items by id): the first openai-responses deployment, else the default upstream. */
+const struct sy_deployment *sy_route_responses_owner(const struct sy_config *cfg);
+
 enum sy_auth_result { SY_AUTH_OK, SY_AUTH_MISSING, SY_AUTH_INVALID };
 
 /* Check an `Authorization` header value (may be NULL) against the gateway keys in constant
