@@ -116,6 +116,7 @@ struct sy_ir_request {
     int64_t               max_tool_calls;     /* -1 unset */
     sy_slice              include;            /* JSON array text as sent (echo) */
     bool                  include_usage;      /* chat stream_options.include_usage */
+    bool                  has_include_obfuscation, include_obfuscation; /* stream_options, as sent */
 };
 
 /* ------------------------------------------------------------------ response */

@@ -28,6 +28,7 @@ struct sy_ir_event {
     uint32_t                  key;      /* TOOL_DELTA: the upstream's tool-call index */
     sy_slice                  id;       /* START: upstream response id; TOOL_DELTA: call id */
     sy_slice                  name;     /* TOOL_DELTA: function name; START: model */
+    sy_slice                  tier;     /* START: the upstream's service tier (may be empty) */
     sy_slice                  text;     /* deltas */
     sy_slice                  logprobs; /* TEXT_DELTA */
     int64_t                   created;  /* START */

@@ -88,4 +88,52 @@ void sy_rs_write_response(struct sy_json_writer *w, const struct sy_ir_request *
  * nothing. Returns the number of entries appended, or -1 when out hit its cap. */
 long sy_rs_logprobs_append(struct sy_buf *out, sy_slice logprobs);
 
+/* ------------------------------------------------------------------ upstream decoders */
+
+/* Shared by the upstream-side decoders (responses_upstream_decode.c defines these,
+ * responses_upstream_stream.c uses them too): a Responses upstream's output → IR events. */
+
+enum sy_rsu_kind { SY_RSU_OTHER, SY_RSU_MESSAGE, SY_RSU_REASONING, SY_RSU_CALL };
+
+/* What a decoder already sent for one output item, so that the item's final form
+ * (output_item.done, or the terminal Response's `output`) adds only what is missing. */
+struct sy_rsu_item {
+    int64_t          oi;           /* output_index */
+    enum sy_rsu_kind kind;
+    uint32_t         key;          /* SY_RSU_CALL: tool key (order among function calls) */
+    bool             streamed;     /* deltas arrived for it: the masks below are meaningful */
+    bool             id_sent, name_sent, args_seen, done;
+    uint64_t         text_seen;    /* bit ci: content part ci sent text (ci < 64; later parts
+                                      of a streamed item count as sent) */
+    uint64_t         summary_seen; /* bit si: summary part si sent text */
+};
+
+/* Kind of an output item by its `type` (hosted-tool and unknown items: SY_RSU_OTHER). */
+enum sy_rsu_kind sy_rsu_item_kind(const struct sy_json *item);
+/* Part/summary index i already sent for it. */
+bool sy_rsu_seen(const struct sy_rsu_item *it, uint64_t mask, int64_t i);
+/* Send one event (sink NULL: validate only, nothing sent). */
+sy_status sy_rsu_emit(struct sy_ir_sink *sink, const struct sy_ir_event *ev) SY_MUST_CHECK;
+/* SY_EUPSTREAM with this message in diag (param cleared; the caller picks the code). */
+sy_status sy_rsu_malformed(struct sy_diag *diag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* String member (empty slice when absent, null or not a string). */
+sy_slice sy_rsu_str(const struct sy_json *obj, const char *key);
+/* A text, refusal or reasoning delta; logprobs (an array node or NULL) ride on TEXT_DELTA when
+ * non-empty, as compact JSON written into scratch. Empty text with no logprobs sends nothing. */
+sy_status sy_rsu_text(struct sy_ir_sink *sink, enum sy_ir_ev kind, sy_slice text, const struct sy_json *logprobs,
+                      struct sy_buf *scratch) SY_MUST_CHECK;
+/* The final form of an output item: what `st` says was not sent yet — message parts (text with
+ * logprobs, refusal), reasoning content then summary texts, a function call's call id, name and
+ * arguments (one TOOL_DELTA; st->key must be set). Malformed fields: SY_EUPSTREAM. Updates st. */
+sy_status sy_rsu_item_final(struct sy_ir_sink *sink, const struct sy_json *item, struct sy_rsu_item *st,
+                            struct sy_buf *scratch, struct sy_diag *diag) SY_MUST_CHECK;
+/* The end of a Response: USAGE (when it has a usage object), then by `status` (NULL: the
+ * response's own `status`, else "completed"): failed / cancelled → ERROR (SY_EUPSTREAM, the
+ * error object's code and message); incomplete → FINISH length | content_filter, END; anything
+ * else → FINISH tool_calls (saw_tool) | stop, END. */
+sy_status sy_rsu_terminal(struct sy_ir_sink *sink, const struct sy_json *response, const char *status,
+                          bool saw_tool) SY_MUST_CHECK;
+/* ERROR from an error object ({code, message}; NULL or incomplete: defaults). */
+sy_status sy_rsu_error(struct sy_ir_sink *sink, const struct sy_json *err, const char *dflt_message) SY_MUST_CHECK;
+
 #endif
