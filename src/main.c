@@ -125,7 +125,8 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static int start_worker(struct worker_thread *t, unsigned id, const struct sy_config *cfg, uint16_t port)
+static int start_worker(struct worker_thread *t, unsigned id, const struct sy_config *cfg, struct sy_store *store,
+                        uint16_t port)
 {
     struct event_config *ec = event_config_new();
     event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
@@ -133,6 +134,7 @@ static int start_worker(struct worker_thread *t, unsigned id, const struct sy_co
     event_config_free(ec);
     t->w.id = id;
     t->w.cfg = cfg;
+    t->w.store = store;
     t->drain_ms = cfg->server.drain_ms;
     sy_worker_init(&t->w);
     t->w.up = sy_upstream_new(t->w.base);
@@ -193,7 +195,7 @@ static int serve(struct sy_config *cfg)
     unsigned started = 0;
     int rc = 0;
     for (unsigned i = 0; i < n; i++) {
-        if (start_worker(&ts[i], i, cfg, port) != 0) {
+        if (start_worker(&ts[i], i, cfg, store, port) != 0) {
             rc = 1;
             break;
         }

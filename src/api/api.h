@@ -12,12 +12,14 @@ struct event_base;
 struct sy_http_req;
 struct sy_http_server;
 struct sy_upstream;
+struct sy_store;
 
 struct sy_worker {
     unsigned                id;
     struct event_base      *base;
     const struct sy_config *cfg;       /* borrowed, immutable */
     struct sy_upstream     *up;        /* this worker's upstream client */
+    struct sy_store        *store;     /* shared, thread-safe job interface */
     struct sy_http_server  *http;
     unsigned                rr;        /* round-robin counter for deployments */
     uint64_t                rng;       /* request-id generator state */

@@ -1,5 +1,6 @@
 /* POST /v1/chat/completions. To a chat upstream this is a passthrough: the body is validated,
- * routed by `model`, and forwarded byte for byte with only the model value replaced. */
+ * routed by `model`, and forwarded byte for byte with only the model value replaced. To a
+ * Responses upstream it is translated (api/chat_over_responses.c). */
 #include <string.h>
 
 #include "api/endpoints.h"
@@ -64,13 +65,11 @@ void sy_api_chat(struct sy_exchange *ex)
     ex->stream = sy_json_as_bool(sy_json_get(root, "stream"), &stream) && stream;
 
     const struct sy_deployment *dep = sy_route_pick(ex->w->cfg, sy_slice_cstr(ex->model), &ex->w->rr);
-    sy_json_free(root);
-    if (dep && dep->kind == SY_PROVIDER_OPENAI_RESPONSES) { /* PARKED: translation lands with its codecs */
-        sy_diag_setf(&d, "Chat Completions requests to '%s' (an openai-responses deployment) are not supported yet.", ex->model);
-        sy_diag_param(&d, "model");
-        sy_ex_fail(ex, SY_EINVAL, &d);
+    if (dep && dep->kind == SY_PROVIDER_OPENAI_RESPONSES) {
+        sy_api_chat_over_responses(ex, dep, root); /* takes root */
         return;
     }
+    sy_json_free(root);
     if (!dep) {
         sy_diag_setf(&d, "The model '%s' does not exist or is not served by this gateway.", ex->model);
         sy_diag_param(&d, "model");

@@ -27,6 +27,11 @@ Responses upstream for passthrough tests:
                       (responses_obj() / responses_stream_events()); resp-fault-429 answers 429.
 POST /v1/responses/input_tokens and /v1/responses/compact take the same two kinds (rec: needs
 <k>; resp-: responses_tool_obj()). Chat model "no-usage" answers without `usage`.
+CHAT_RESP_MODELS (resp-chat, resp-chat-<behaviour>) make the fake a Responses-only upstream for
+chat clients translated by the gateway: function calls, refusal, reasoning, logprobs, incomplete,
+failed, HTTP errors and broken streams (chat_resp_obj() / chat_resp_stream_events()). Every resp-*
+model gets 404 on /v1/chat/completions. /v1/responses/{id} (GET, DELETE, cancel, input_items,
+GET ?stream=true&starting_after=N) answer for ids resp_* (stored_response_obj() and friends).
 
 Control endpoints (never recorded, never counted):
     GET  /_fake/requests  -> [{"n","method","path","query","headers","body","body_b64"}...]
@@ -685,6 +690,401 @@ def stream_test_events(count):
 
 
 # ---------------------------------------------------------------------------------------------
+# Responses upstream for chat clients (test_chat_over_responses.py, sdk/chat_over_responses.test.mjs)
+#
+# POST /v1/responses for the CHAT_RESP_MODELS below: the fake is a Responses-only upstream that a
+# chat client reaches through Switchyard's translation. Answers are spec-valid Response objects /
+# event streams (responses-api.md 6, 7, 9) that echo the request; ids are resp_fake_<n>,
+# msg_fake_<n>, rs_fake_<n>, fc_fake_<n>_<k> and call ids call_fake_<n>_<k>. The same models
+# get 404 on /v1/chat/completions (every resp-* model does): an answer proves the gateway
+# translated. `previous_response_id` must name a response this fake made (else 400
+# previous_response_not_found, like OpenAI).
+
+CHAT_RESP_MODELS = {
+    "resp-chat": "text `Hello! You said: <last user text>`; with tools and a user message last: one "
+                 "function_call of tools[0] (schema_args); with a function_call_output last: `The tool "
+                 "returned: <output>`; text.format json_schema: JSON text; output_text logprobs when "
+                 "include has message.output_text.logprobs (top_logprobs alternatives)",
+    "resp-chat-parallel": "two function calls (tools[0] variant 0, tools[1] or tools[0] variant 1); after "
+                          "the outputs `The tools returned: <a>; <b>`",
+    "resp-chat-refusal": "one message with a single refusal part (REFUSAL_TEXT)",
+    "resp-chat-reasoning": "a reasoning item (raw reasoning_text REASONING_TEXT, summary []), then the "
+                           "resp-chat answer; usage reasoning_tokens",
+    "resp-chat-length": "status incomplete, incomplete_details max_output_tokens: the text cut after 3 tokens",
+    "resp-chat-filter": "status incomplete, incomplete_details content_filter: the text cut after 3 tokens",
+    "resp-chat-failed": "status failed, error {code: server_error}; stream: 2 text deltas, then response.failed",
+    "resp-chat-ratelimited": "status failed, error {code: rate_limit_exceeded}; stream as resp-chat-failed",
+    "resp-chat-429": "HTTP 429 with ERR_429 (retry-after: 7)",
+    "resp-chat-400": "HTTP 400 with ERR_400_RESP",
+    "resp-chat-cut": "stream: 2 text deltas, then the socket is closed without the terminating chunk; "
+                     "non-stream: half of the JSON body, then closed",
+    "resp-chat-truncated": "stream: 2 text deltas, then a clean end of the body (no terminal event, no [DONE])",
+    "resp-chat-malformed": "stream: 2 text deltas, then `data: {not json`, then the rest; non-stream: `{not json`",
+    "resp-chat-error-event": "stream: 2 text deltas, then an `error` event (RESP_ERROR_EVENT) and the end",
+    "resp-chat-nodelta": "resp-chat, but function calls get no arguments deltas (only arguments.done)",
+    "resp-chat-textdone": "resp-chat, but text gets no output_text.delta events (only output_text.done)",
+}
+RESP_FAILED_ERRORS = {
+    "resp-chat-failed": {"code": "server_error", "message": "The model produced invalid output. Please try again."},
+    "resp-chat-ratelimited": {"code": "rate_limit_exceeded",
+                              "message": "Rate limit reached for requests per min (RPM). Please try again in 7s."},
+}
+RESP_ERROR_EVENT = {"type": "error", "code": "model_overloaded",
+                    "message": "The model is overloaded. Please try again later.", "param": None}
+ERR_400_RESP = {"error": {"message": "Unsupported parameter: 'temperature' is not supported with this model.",
+                          "type": "invalid_request_error", "param": "temperature", "code": "unsupported_parameter"}}
+RESP_FAULT_DELTAS = 2           # text deltas sent before a stream fault
+RESP_CACHED_TOKENS = 2          # usage.input_tokens_details of every resp-chat answer
+RESP_CACHE_WRITE_TOKENS = 1
+RESP_MALFORMED = b"event: response.output_text.delta\ndata: {not json\n\n"
+LOGPROBS_INCLUDE = "message.output_text.logprobs"
+
+_CHAT_RESP_IDS = set()          # ids of the Responses this fake made (previous_response_id check)
+_CHAT_RESP_LOCK = threading.Lock()
+
+
+def chat_resp_items(req):
+    """The request's input as a list of items (a string is one user message)."""
+    inp = req.get("input")
+    if isinstance(inp, str):
+        return [{"type": "message", "role": "user", "content": inp}]
+    return [it for it in inp if isinstance(it, dict)] if isinstance(inp, list) else []
+
+
+def _parts_text(content):
+    if isinstance(content, str):
+        return content
+    return "".join(p.get("text", "") for p in (content or []) if isinstance(p, dict)
+                   and isinstance(p.get("text"), str))
+
+
+def _flat_function_tools(req):
+    tools = req.get("tools") if isinstance(req.get("tools"), list) else []
+    return [t for t in tools if isinstance(t, dict) and t.get("type") == "function"]
+
+
+def chat_resp_turn(req):
+    """What a CHAT_RESP_MODELS model answers: {"reasoning", "text", "refusal", "calls":
+    [(name, arguments_json)], "status", "incomplete"}."""
+    model = req.get("model")
+    items = chat_resp_items(req)
+    last = items[-1] if items else {}
+    t = {"reasoning": None, "text": None, "refusal": None, "calls": [], "status": "completed", "incomplete": None}
+    if model == "resp-chat-refusal":
+        t["refusal"] = REFUSAL_TEXT
+        return t
+    tools = _flat_function_tools(req)
+    fmt = (req.get("text") or {}).get("format") if isinstance(req.get("text"), dict) else None
+    if last.get("type") == "function_call_output":
+        outs = []
+        for it in reversed(items):
+            if it.get("type") != "function_call_output":
+                break
+            outs.insert(0, _parts_text(it.get("output")))
+        if model == "resp-chat-parallel":
+            t["text"] = "The tools returned: " + "; ".join(outs)
+        else:
+            t["text"] = "The tool returned: " + outs[-1]
+    elif tools and last.get("role") == "user":
+        if model == "resp-chat-parallel":
+            pair = [tools[0], tools[1] if len(tools) > 1 else tools[0]]
+        else:
+            pair = [tools[0]]
+        t["calls"] = [(f.get("name", "tool"), dumps_compact(schema_args(f.get("parameters") or {}, k)))
+                      for k, f in enumerate(pair)]
+    elif isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        t["text"] = json.dumps(schema_args(fmt.get("schema") or {}))
+    else:
+        user = ""
+        for it in reversed(items):
+            if it.get("role") == "user":
+                user = _parts_text(it.get("content"))
+                break
+        t["text"] = "Hello! You said: " + user if user else "Hello!"
+    if model == "resp-chat-reasoning":
+        t["reasoning"] = REASONING_TEXT
+    if model in ("resp-chat-length", "resp-chat-filter") and t["text"]:
+        t["text"] = "".join(split_tokens(t["text"])[:LENGTH_TOKENS])
+        t["status"] = "incomplete"
+        t["incomplete"] = {"reason": "max_output_tokens" if model == "resp-chat-length" else "content_filter"}
+    return t
+
+
+def chat_resp_want_logprobs(req):
+    inc = req.get("include")
+    return isinstance(inc, list) and LOGPROBS_INCLUDE in inc
+
+
+def resp_logprob_entry(tok, i, k):
+    """Token i of an answer in the Responses form (bytes always an array): logprob -(i+1)/8,
+    k alternatives (the token itself first, then alt1, alt2, ...)."""
+    lp = -(i + 1) / 8.0
+    top = [{"token": tok if j == 0 else "alt%d" % j, "logprob": lp - j,
+            "bytes": list((tok if j == 0 else "alt%d" % j).encode())} for j in range(k)]
+    return {"token": tok, "logprob": lp, "bytes": list(tok.encode()), "top_logprobs": top}
+
+
+def chat_resp_logprobs(req, text):
+    if not chat_resp_want_logprobs(req):
+        return []
+    return [resp_logprob_entry(tok, i, top_k(req)) for i, tok in enumerate(split_tokens(text))]
+
+
+def chat_resp_usage(req, t):
+    words = len(str(req.get("instructions") or "").split())
+    for it in chat_resp_items(req):
+        c = it.get("content") if "content" in it else it.get("output", it.get("arguments"))
+        words += len(_parts_text(c).split()) + 3
+    inp = max(words, RESP_CACHED_TOKENS + RESP_CACHE_WRITE_TOKENS + 1)
+    rtoks = len(split_tokens(t["reasoning"])) if t["reasoning"] else 0
+    out = rtoks
+    out += len(split_tokens(t["text"])) if t["text"] else 0
+    out += len(split_tokens(t["refusal"])) if t["refusal"] else 0
+    out += sum(len(arg_fragments(a)) + 1 for _, a in t["calls"])
+    return {"input_tokens": inp,
+            "input_tokens_details": {"cached_tokens": RESP_CACHED_TOKENS, "cache_write_tokens": RESP_CACHE_WRITE_TOKENS},
+            "output_tokens": out, "output_tokens_details": {"reasoning_tokens": rtoks}, "total_tokens": inp + out}
+
+
+def chat_resp_output(req, n, t):
+    """The final output items of turn t."""
+    out = []
+    if t["reasoning"]:
+        out.append({"id": "rs_fake_%d" % n, "type": "reasoning", "status": "completed", "summary": [],
+                    "content": [{"type": "reasoning_text", "text": t["reasoning"]}]})
+    parts = []
+    if t["text"] is not None:
+        parts.append({"type": "output_text", "text": t["text"], "annotations": [],
+                      "logprobs": chat_resp_logprobs(req, t["text"])})
+    if t["refusal"] is not None:
+        parts.append({"type": "refusal", "refusal": t["refusal"]})
+    if parts:
+        out.append({"id": "msg_fake_%d" % n, "type": "message", "role": "assistant",
+                    "status": "incomplete" if t["status"] == "incomplete" else "completed", "content": parts})
+    for k, (name, args) in enumerate(t["calls"]):
+        out.append({"id": "fc_fake_%d_%d" % (n, k), "type": "function_call", "status": "completed",
+                    "call_id": _call_id(n, k), "name": name, "arguments": args})
+    return out
+
+
+def chat_resp_obj(req, n, status=None):
+    """The whole Response a CHAT_RESP_MODELS model answers (status "in_progress": the snapshot of
+    response.created / in_progress; failing models: status failed with error, output [])."""
+    model = req.get("model")
+    t = chat_resp_turn(req)
+    final = status is None
+    if status is None:
+        status = "failed" if model in RESP_FAILED_ERRORS else t["status"]
+    terminal = status in ("completed", "incomplete", "failed")
+
+    def opt(key, default=None):
+        v = req.get(key)
+        return default if v is None else v
+    reasoning = req.get("reasoning") if isinstance(req.get("reasoning"), dict) else {}
+    text = req.get("text") if isinstance(req.get("text"), dict) else {}
+    return {
+        "id": "resp_fake_%d" % n, "object": "response", "created_at": CREATED, "status": status,
+        "background": False, "completed_at": CREATED + 1 if status == "completed" else None,
+        "error": RESP_FAILED_ERRORS[model] if status == "failed" else None,
+        "incomplete_details": t["incomplete"] if status == "incomplete" else None,
+        "instructions": opt("instructions"), "max_output_tokens": opt("max_output_tokens"),
+        "max_tool_calls": None, "metadata": opt("metadata", {}), "model": model,
+        "output": chat_resp_output(req, n, t) if final and status in ("completed", "incomplete") else [],
+        "parallel_tool_calls": opt("parallel_tool_calls", True), "presence_penalty": opt("presence_penalty", 0),
+        "frequency_penalty": opt("frequency_penalty", 0), "previous_response_id": opt("previous_response_id"),
+        "prompt_cache_key": opt("prompt_cache_key"), "prompt_cache_retention": None,
+        "reasoning": {"effort": reasoning.get("effort"), "summary": reasoning.get("summary")},
+        "safety_identifier": opt("safety_identifier"), "service_tier": "default", "store": opt("store", True),
+        "temperature": opt("temperature", 1),
+        "text": {"format": text.get("format") or {"type": "text"}, "verbosity": text.get("verbosity") or "medium"},
+        "tool_choice": opt("tool_choice", "auto"), "tools": opt("tools", []), "top_logprobs": opt("top_logprobs", 0),
+        "top_p": opt("top_p", 1), "truncation": "disabled",
+        "usage": chat_resp_usage(req, t) if terminal and status != "failed" else None,
+        "user": opt("user"),
+    }
+
+
+def chat_resp_body(req, n):
+    """Exact bytes of a non-streaming answer (pretty-printed like OpenAI's)."""
+    return (json.dumps(chat_resp_obj(req, n), ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def resp_item_events(item, oi, text_deltas=True, arg_deltas=True):
+    """The canonical events of one final output item (responses-api.md 9.4), without
+    sequence numbers; output_text deltas carry their token's logprobs entry."""
+    evs = []
+    iid = item["id"]
+    where = {"item_id": iid, "output_index": oi}
+    if item["type"] == "function_call":
+        evs.append({"type": "response.output_item.added", "output_index": oi,
+                    "item": dict(item, status="in_progress", arguments="")})
+        if arg_deltas:
+            for f in arg_fragments(item["arguments"]):
+                evs.append(dict(where, type="response.function_call_arguments.delta", delta=f))
+        evs.append(dict(where, type="response.function_call_arguments.done", name=item["name"],
+                        arguments=item["arguments"]))
+    elif item["type"] == "reasoning":
+        evs.append({"type": "response.output_item.added", "output_index": oi,
+                    "item": {"id": iid, "type": "reasoning", "status": "in_progress", "summary": []}})
+        text = item["content"][0]["text"]
+        w = dict(where, content_index=0)
+        evs.append(dict(w, type="response.content_part.added", part={"type": "reasoning_text", "text": ""}))
+        for tok in split_tokens(text):
+            evs.append(dict(w, type="response.reasoning_text.delta", delta=tok))
+        evs.append(dict(w, type="response.reasoning_text.done", text=text))
+        evs.append(dict(w, type="response.content_part.done", part=item["content"][0]))
+    else:
+        evs.append({"type": "response.output_item.added", "output_index": oi,
+                    "item": dict(item, status="in_progress", content=[])})
+        for ci, part in enumerate(item["content"]):
+            w = dict(where, content_index=ci)
+            if part["type"] == "output_text":
+                evs.append(dict(w, type="response.content_part.added",
+                                part={"type": "output_text", "text": "", "annotations": [], "logprobs": []}))
+                if text_deltas:
+                    lps = part["logprobs"]
+                    for i, tok in enumerate(split_tokens(part["text"])):
+                        evs.append(dict(w, type="response.output_text.delta", delta=tok,
+                                        logprobs=[lps[i]] if lps else []))
+                evs.append(dict(w, type="response.output_text.done", text=part["text"], logprobs=part["logprobs"]))
+            else:
+                evs.append(dict(w, type="response.content_part.added", part={"type": "refusal", "refusal": ""}))
+                for tok in split_tokens(part["refusal"]):
+                    evs.append(dict(w, type="response.refusal.delta", delta=tok))
+                evs.append(dict(w, type="response.refusal.done", refusal=part["refusal"]))
+            evs.append(dict(w, type="response.content_part.done", part=part))
+    evs.append({"type": "response.output_item.done", "output_index": oi, "item": item})
+    return evs
+
+
+def resp_stream_objs(final, snap, text_deltas=True, arg_deltas=True, queued=None):
+    """The event objects (with sequence_number) of a stream ending in `final` (a background run:
+    created and queued carry the `queued` snapshot first)."""
+    evs = [{"type": "response.created", "response": snap}, {"type": "response.in_progress", "response": snap}]
+    if queued is not None:
+        evs[:1] = [{"type": "response.created", "response": queued}, {"type": "response.queued", "response": queued}]
+    for oi, item in enumerate(final["output"]):
+        evs += resp_item_events(item, oi, text_deltas, arg_deltas)
+    evs.append({"type": {"completed": "response.completed", "incomplete": "response.incomplete",
+                         "failed": "response.failed"}[final["status"]], "response": final})
+    return [dict(ev, sequence_number=i) for i, ev in enumerate(evs)]
+
+
+def chat_resp_stream_objs(req, n):
+    """The event objects of a CHAT_RESP_MODELS streaming answer (faults: what is sent before the
+    fault; see chat_resp_stream_events for the bytes)."""
+    model = req.get("model")
+    snap = chat_resp_obj(req, n, "in_progress")
+    final = chat_resp_obj(req, n)
+    if model in RESP_FAILED_ERRORS or model in ("resp-chat-cut", "resp-chat-truncated", "resp-chat-malformed",
+                                                "resp-chat-error-event"):
+        ok = chat_resp_obj(dict(req, model="resp-chat"), n)
+        ok["model"] = model
+        full = resp_stream_objs(ok, snap)
+        deltas = [i for i, ev in enumerate(full) if ev["type"] == "response.output_text.delta"]
+        head = full[:deltas[RESP_FAULT_DELTAS - 1] + 1]
+        if model in RESP_FAILED_ERRORS:
+            head.append({"type": "response.failed", "response": final, "sequence_number": len(head)})
+        elif model == "resp-chat-error-event":
+            head.append(dict(RESP_ERROR_EVENT, sequence_number=len(head)))
+        elif model == "resp-chat-malformed":
+            return head, full[len(head):]
+        return head, []
+    return resp_stream_objs(final, snap, text_deltas=model != "resp-chat-textdone",
+                            arg_deltas=model != "resp-chat-nodelta"), None
+
+
+def chat_resp_stream_events(req, n):
+    """Exact bytes of every SSE event the fake sends for a CHAT_RESP_MODELS streaming answer:
+    normal answers end with [DONE]; resp-chat-malformed has RESP_MALFORMED after the head; the
+    other faults stop after the head (resp-chat-cut then closes the socket)."""
+    head, rest = chat_resp_stream_objs(req, n)
+    out = [responses_event(ev) for ev in head]
+    if rest is None:
+        return out + [DONE]
+    if req.get("model") == "resp-chat-malformed":
+        return out + [RESP_MALFORMED] + [responses_event(ev) for ev in rest]
+    return out
+
+
+def chat_resp_remember(n):
+    with _CHAT_RESP_LOCK:
+        _CHAT_RESP_IDS.add("resp_fake_%d" % n)
+
+
+def chat_resp_known(rid):
+    with _CHAT_RESP_LOCK:
+        return rid in _CHAT_RESP_IDS
+
+
+def previous_not_found(rid):
+    return {"error": {"message": "Previous response with id '%s' not found." % rid, "type": "invalid_request_error",
+                      "param": "previous_response_id", "code": "previous_response_not_found"}}
+
+
+# ---------------------------------------------------------------------------------------------
+# /v1/responses/{id} routes (GET, DELETE, POST .../cancel, GET .../input_items, GET ?stream=true)
+#
+# A stand-in for the Responses objects an upstream owns: any id starting with resp_ and not
+# containing "missing" exists, with deterministic content (stored_response_obj); others get
+# OpenAI's 404. Switchyard proxies these routes byte for byte to its first openai-responses
+# deployment (test_chat_over_responses.py).
+
+RESP_BY_ID = re.compile(r"^/v1/responses/([^/]+)(/cancel|/input_items)?$")
+STORED_INPUT_ITEMS = 3
+
+
+def stored_exists(rid):
+    return rid.startswith("resp_") and "missing" not in rid
+
+
+def stored_response_obj(rid, status="completed"):
+    obj = responses_obj({"model": "resp-stored", "input": "stored " + rid}, 0, status)
+    obj["id"] = rid
+    obj["background"] = True
+    if obj["output"]:
+        obj["output"][0]["id"] = "msg_" + rid[len("resp_"):]
+    if status == "cancelled":
+        obj["completed_at"] = None
+    return obj
+
+
+def stored_stream_objs(rid):
+    final = stored_response_obj(rid)
+    snap = stored_response_obj(rid, "in_progress")
+    return resp_stream_objs(final, snap, queued=stored_response_obj(rid, "queued"))
+
+
+def stored_stream_events(rid, starting_after=None):
+    """Exact bytes of GET /v1/responses/{rid}?stream=true[&starting_after=N]: the recorded events
+    with sequence_number > N, then [DONE]."""
+    evs = [ev for ev in stored_stream_objs(rid) if starting_after is None or ev["sequence_number"] > starting_after]
+    return [responses_event(ev) for ev in evs] + [DONE]
+
+
+def stored_input_items(rid, query):
+    q = urllib.parse.parse_qs(query, keep_blank_values=True)
+    items = [{"id": "msg_in_%s_%d" % (rid[len("resp_"):], k), "type": "message", "role": "user",
+              "status": "completed", "content": [{"type": "input_text", "text": "input item %d of %s" % (k, rid)}]}
+             for k in range(STORED_INPUT_ITEMS)]
+    if (q.get("order") or ["desc"])[0] != "asc":
+        items.reverse()
+    after = (q.get("after") or [None])[0]
+    if after is not None:
+        ids = [it["id"] for it in items]
+        items = items[ids.index(after) + 1:] if after in ids else []
+    limit = int((q.get("limit") or ["20"])[0])
+    page = items[:limit]
+    return {"object": "list", "data": page, "first_id": page[0]["id"] if page else None,
+            "last_id": page[-1]["id"] if page else None, "has_more": len(items) > limit}
+
+
+def stored_not_found(rid):
+    return {"error": {"message": "No response found with id '%s'." % rid, "type": "invalid_request_error",
+                      "param": None, "code": None}}
+
+
+# ---------------------------------------------------------------------------------------------
 # Server state
 
 class State:
@@ -893,6 +1293,10 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if path in RESPONSES_TOOL_PATHS and self.command == "POST":
                 return self._responses_tool(n, path, body)
+            if RESP_BY_ID.match(path):
+                return self._responses_by_id(n, path, query)
+            if path == "/v1/chat/completions" and str(_body_model(body)).startswith("resp-"):
+                return self._not_found(n, path)  # a Responses-only model: proves the gateway translated
             if path == "/v1/chat/completions" and self.command == "POST" and _body_model(body) == NO_USAGE_MODEL:
                 return self._send_json(n, 200, None, raw=no_usage_json_body(json.loads(body), n))
             if path == "/v1/chat/completions" and self.command == "POST":
@@ -960,6 +1364,8 @@ class Handler(BaseHTTPRequestHandler):
         model = req.get("model") if isinstance(req, dict) else None
         if not isinstance(model, str) or not (model.startswith("rec:") or model.startswith("resp-")):
             return self._not_found(n, path)  # chat-only upstream: proves the gateway translated
+        if model in CHAT_RESP_MODELS:
+            return self._chat_resp(n, req)
         if model == "resp-fault-429":
             return self._send_json(n, 429, ERR_429, {"retry-after": "7", "x-should-retry": "true"})
         if model.startswith("resp-"):
@@ -982,6 +1388,60 @@ class Handler(BaseHTTPRequestHandler):
                 self._chunk(p)
             return self._end_chunks()
         return self._send_json(n, status, None, raw=b"".join(pieces))
+
+    # -- Responses upstream for chat clients (CHAT_RESP_MODELS) and /v1/responses/{id} routes --
+    def _chat_resp(self, n, req):
+        model = req["model"]
+        if model == "resp-chat-429":
+            return self._send_json(n, 429, ERR_429, {"retry-after": "7", "x-should-retry": "true"})
+        if model == "resp-chat-400":
+            return self._send_json(n, 400, ERR_400_RESP)
+        prev = req.get("previous_response_id")
+        if prev is not None and not chat_resp_known(prev):
+            return self._send_json(n, 400, previous_not_found(prev))
+        chat_resp_remember(n)
+        if req.get("stream") is not True:
+            if model == "resp-chat-malformed":
+                return self._send_json(n, 200, None, raw=b"{not json")
+            full = chat_resp_body(req, n)
+            if model == "resp-chat-cut":
+                self.send_response(200)
+                self._common_headers(n, "application/json")
+                self.send_header("Content-Length", str(len(full)))
+                self.end_headers()
+                self._write(full[:len(full) // 2])
+                return self._abort_connection()
+            return self._send_json(n, 200, None, raw=full)
+        self._start_stream(n)
+        for ev in chat_resp_stream_events(req, n):
+            self._chunk(ev)
+        if model == "resp-chat-cut":
+            time.sleep(0.05)
+            STATE.bump("cuts")
+            return self._abort_connection()
+        return self._end_chunks()
+
+    def _responses_by_id(self, n, path, query):
+        rid, sub = RESP_BY_ID.match(path).groups()
+        routes = {("GET", None), ("DELETE", None), ("POST", "/cancel"), ("GET", "/input_items")}
+        if (self.command, sub) not in routes:
+            return self._not_found(n, path)
+        if not stored_exists(rid):
+            return self._send_json(n, 404, stored_not_found(rid))
+        q = urllib.parse.parse_qs(query, keep_blank_values=True)
+        if self.command == "GET" and sub is None and (q.get("stream") or [""])[0] == "true":
+            after = q.get("starting_after")
+            self._start_stream(n)
+            for ev in stored_stream_events(rid, int(after[0]) if after else None):
+                self._chunk(ev)
+            return self._end_chunks()
+        if self.command == "GET" and sub is None:
+            return self._send_json(n, 200, stored_response_obj(rid))
+        if self.command == "DELETE":
+            return self._send_json(n, 200, {"id": rid, "object": "response.deleted", "deleted": True})
+        if sub == "/cancel":
+            return self._send_json(n, 200, stored_response_obj(rid, "cancelled"))
+        return self._send_json(n, 200, stored_input_items(rid, query))
 
     def _responses_tool(self, n, path, body):
         """POST /v1/responses/{input_tokens,compact}: rec:<file>:<k> models replay interaction k
