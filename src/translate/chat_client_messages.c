@@ -24,8 +24,8 @@ struct sy_chatd_legacy {
 
 static struct sy_ir_item *new_item(struct sy_chatd *c, enum sy_ir_item_kind kind)
 {
-    struct sy_ir_request *r = c->req;
-    r->items = sy_chatd__grow(c, r->items, r->nitems, &c->capitems, sizeof *r->items);
+    struct sy_ir_request *r = c->k.req;
+    r->items = sy_chk_grow(&c->k, r->items, r->nitems, &c->capitems, sizeof *r->items);
     struct sy_ir_item *it = &r->items[r->nitems++];
     memset(it, 0, sizeof *it);
     it->kind = kind;
@@ -34,43 +34,33 @@ static struct sy_ir_item *new_item(struct sy_chatd *c, enum sy_ir_item_kind kind
 
 /* ------------------------------------------------------------------ content parts */
 
-static sy_status dec_image(struct sy_chatd *c, const struct sy_json *p, const char *pp, struct sy_ir_part *out)
+/* The `image_url` object of an image part (pi names it). */
+static sy_status dec_image(struct sy_chatd *c, const struct sy_json *img, const char *pi, struct sy_ir_part *out)
 {
     static const char *const details[] = { "auto", "low", "high", NULL };
-    char param[160];
-    const struct sy_json *img = sy_json_get(p, "image_url");
-    snprintf(param, sizeof param, "%s.image_url", pp);
-    if (sy_chatd__null(img))
-        return sy_chatd__missing(c, param);
-    sy_status st = sy_chatd__type(c, img, param, SY_JSON_OBJECT);
-    snprintf(param, sizeof param, "%s.image_url.url", pp);
-    if (st == SY_OK)
-        st = sy_chatd__req_str(c, img, "url", param, &out->image_url);
-    snprintf(param, sizeof param, "%s.image_url.detail", pp);
+    char param[192];
+    snprintf(param, sizeof param, "%s.url", pi);
+    sy_status st = sy_chk_req_str(&c->k, img, "url", param, &out->image_url);
+    snprintf(param, sizeof param, "%s.detail", pi);
     out->detail = SY_LIT("auto");
     if (st == SY_OK)
-        st = sy_chatd__enum_val(c, sy_json_get(img, "detail"), param, details, &out->detail);
+        st = sy_chk_enum_str(&c->k, sy_json_get(img, "detail"), param, details, &out->detail);
     out->kind = SY_PART_IMAGE;
     return st;
 }
 
-static sy_status dec_file(struct sy_chatd *c, const struct sy_json *p, const char *pp, struct sy_ir_part *out)
+/* The `file` object of a file part (pf names it). */
+static sy_status dec_file(struct sy_chatd *c, const struct sy_json *f, const char *pf, struct sy_ir_part *out)
 {
-    char param[160];
-    const struct sy_json *f = sy_json_get(p, "file");
-    snprintf(param, sizeof param, "%s.file", pp);
-    if (sy_chatd__null(f))
-        return sy_chatd__missing(c, param);
-    sy_status st = sy_chatd__type(c, f, param, SY_JSON_OBJECT);
-    snprintf(param, sizeof param, "%s.file.file_data", pp);
+    char param[192];
+    snprintf(param, sizeof param, "%s.file_data", pf);
+    sy_status st = sy_chk_opt_str(&c->k, f, "file_data", param, &out->file_data, NULL);
+    snprintf(param, sizeof param, "%s.file_id", pf);
     if (st == SY_OK)
-        st = sy_chatd__opt_str(c, f, "file_data", param, &out->file_data);
-    snprintf(param, sizeof param, "%s.file.file_id", pp);
+        st = sy_chk_opt_str(&c->k, f, "file_id", param, &out->file_id, NULL);
+    snprintf(param, sizeof param, "%s.filename", pf);
     if (st == SY_OK)
-        st = sy_chatd__opt_str(c, f, "file_id", param, &out->file_id);
-    snprintf(param, sizeof param, "%s.file.filename", pp);
-    if (st == SY_OK)
-        st = sy_chatd__opt_str(c, f, "filename", param, &out->filename);
+        st = sy_chk_opt_str(&c->k, f, "filename", param, &out->filename, NULL);
     out->kind = SY_PART_FILE;
     return st;
 }
@@ -86,28 +76,34 @@ static sy_status dec_part(struct sy_chatd *c, const struct sy_json *p, const cha
     static const char *const text_types[] = { "text", NULL };
     char param[160];
     sy_slice type;
-    sy_status st = sy_chatd__type(c, p, pp, SY_JSON_OBJECT);
+    sy_status st = sy_chk_type(&c->k, p, pp, SY_JSON_OBJECT);
     snprintf(param, sizeof param, "%s.type", pp);
-    if (st || (st = sy_chatd__req_str(c, p, "type", param, &type)))
+    if (st || (st = sy_chk_req_str(&c->k, p, "type", param, &type)))
         return st;
-    if ((st = sy_chatd__enum(c, param, type, rk == R_USER ? user_types : rk == R_ASSISTANT ? asst_types : text_types)))
+    if ((st = sy_chk_enum(&c->k, param, type, rk == R_USER ? user_types : rk == R_ASSISTANT ? asst_types : text_types)))
         return st;
-    if (!sy_chatd__null(sy_json_get(p, "prompt_cache_breakpoint"))) {
+    if (!sy_chk_null(sy_json_get(p, "prompt_cache_breakpoint"))) {
         char pb[160];
         snprintf(pb, sizeof pb, "%s.prompt_cache_breakpoint", pp);
-        sy_chatd__drop(c, pb); /* no slot in the IR */
+        sy_chk_drop(&c->k, pb); /* no slot in the IR */
     }
     memset(out, 0, sizeof *out);
     if (sy_slice_eq_cstr(type, "input_audio"))
         return sy_chatd__unsupported(c, param, "unsupported_value", "Audio input ('input_audio' content parts)");
-    if (sy_slice_eq_cstr(type, "image_url"))
-        return dec_image(c, p, pp, out);
-    if (sy_slice_eq_cstr(type, "file"))
-        return dec_file(c, p, pp, out);
-    bool refusal = sy_slice_eq_cstr(type, "refusal");
-    out->kind = refusal ? SY_PART_REFUSAL : SY_PART_TEXT;
-    snprintf(param, sizeof param, "%s.%s", pp, refusal ? "refusal" : "text");
-    return sy_chatd__req_str(c, p, refusal ? "refusal" : "text", param, &out->text);
+    /* the payload is the member named like the type */
+    const char *key = sy_slice_eq_cstr(type, "image_url") ? "image_url"
+                      : sy_slice_eq_cstr(type, "file")    ? "file"
+                      : sy_slice_eq_cstr(type, "refusal") ? "refusal"
+                                                          : "text";
+    snprintf(param, sizeof param, "%s.%s", pp, key);
+    if (key[0] == 'r' || key[0] == 't') {
+        out->kind = key[0] == 'r' ? SY_PART_REFUSAL : SY_PART_TEXT;
+        return sy_chk_req_str(&c->k, p, key, param, &out->text);
+    }
+    const struct sy_json *o;
+    if ((st = sy_chk_req_member(&c->k, p, key, param, SY_JSON_OBJECT, &o)))
+        return st;
+    return key[0] == 'i' ? dec_image(c, o, param, out) : dec_file(c, o, param, out);
 }
 
 /* `content` as a parts array (empty arrays refused). */
@@ -116,11 +112,11 @@ static sy_status dec_parts(struct sy_chatd *c, const struct sy_json *v, const ch
 {
     size_t n = sy_json_len(v);
     if (n == 0)
-        return sy_chatd__fail(c, pc, "empty_array",
-                    "Invalid '%s': empty array. Expected an array with minimum length 1, but got an empty array "
-                    "instead.",
-                    pc);
-    *parts = sy_arena_alloc(c->a, n * sizeof **parts);
+        return sy_chk_fail(&c->k, pc, "empty_array",
+                           "Invalid '%s': empty array. Expected an array with minimum length 1, but got an empty array "
+                           "instead.",
+                           pc);
+    *parts = sy_arena_alloc(c->k.a, n * sizeof **parts);
     *nparts = n;
     for (size_t j = 0; j < n; j++) {
         char pp[128];
@@ -138,7 +134,7 @@ static sy_status joined_text(struct sy_chatd *c, const struct sy_json *v, const 
     if (sy_json_as_str(v, out))
         return SY_OK;
     if (sy_json_type_of(v) != SY_JSON_ARRAY)
-        return sy_chatd__bad_type(c, pc, "a string or an array", v);
+        return sy_chk_bad_type(&c->k, pc, "a string or an array", v);
     struct sy_ir_part *parts = NULL;
     size_t n = 0;
     sy_status st = dec_parts(c, v, pc, R_TOOL, &parts, &n);
@@ -146,7 +142,7 @@ static sy_status joined_text(struct sy_chatd *c, const struct sy_json *v, const 
     sy_buf_init(&b, SY_BUF_UNCAPPED);
     for (size_t j = 0; j < n && st == SY_OK; j++)
         st = sy_buf_append_slice(&b, parts[j].text);
-    *out = st == SY_OK && b.len ? sy_arena_dup(c->a, sy_buf_slice(&b)) : SY_LIT("");
+    *out = st == SY_OK && b.len ? sy_arena_dup(c->k.a, sy_buf_slice(&b)) : SY_LIT("");
     sy_buf_free(&b);
     return st;
 }
@@ -158,8 +154,8 @@ static sy_status dec_plain(struct sy_chatd *c, const struct sy_json *m, const ch
     char pc[96];
     snprintf(pc, sizeof pc, "%s.content", pm);
     const struct sy_json *v = sy_json_get(m, "content");
-    if (sy_chatd__null(v))
-        return sy_chatd__missing(c, pc);
+    if (sy_chk_null(v))
+        return sy_chk_missing(&c->k, pc);
     struct sy_ir_item *it = new_item(c, SY_ITEM_MESSAGE);
     it->role = role;
     if (sy_json_as_str(v, &it->content_string)) {
@@ -167,7 +163,7 @@ static sy_status dec_plain(struct sy_chatd *c, const struct sy_json *m, const ch
         return SY_OK;
     }
     if (sy_json_type_of(v) != SY_JSON_ARRAY)
-        return sy_chatd__bad_type(c, pc, "a string or an array", v);
+        return sy_chk_bad_type(&c->k, pc, "a string or an array", v);
     return dec_parts(c, v, pc, role == SY_ROLE_USER ? R_USER : R_SYSTEM, &it->parts, &it->nparts);
 }
 
@@ -176,27 +172,25 @@ static sy_status dec_tool_call(struct sy_chatd *c, const struct sy_json *tc, con
     static const char *const types[] = { "function", "custom", NULL };
     char param[128];
     sy_slice type;
-    sy_status st = sy_chatd__type(c, tc, pt, SY_JSON_OBJECT);
+    sy_status st = sy_chk_type(&c->k, tc, pt, SY_JSON_OBJECT);
     snprintf(param, sizeof param, "%s.type", pt);
-    if (st || (st = sy_chatd__req_str(c, tc, "type", param, &type)) || (st = sy_chatd__enum(c, param, type, types)))
+    if (st || (st = sy_chk_req_str(&c->k, tc, "type", param, &type)) || (st = sy_chk_enum(&c->k, param, type, types)))
         return st;
     if (sy_slice_eq_cstr(type, "custom"))
         return sy_chatd__unsupported(c, param, "unsupported_value", "Custom tool calls");
     struct sy_ir_item *it = new_item(c, SY_ITEM_FUNCTION_CALL);
-    const struct sy_json *fn = sy_json_get(tc, "function");
+    const struct sy_json *fn;
     snprintf(param, sizeof param, "%s.id", pt);
-    if ((st = sy_chatd__req_str(c, tc, "id", param, &it->call_id)))
+    if ((st = sy_chk_req_str(&c->k, tc, "id", param, &it->call_id)))
         return st;
     snprintf(param, sizeof param, "%s.function", pt);
-    if (sy_chatd__null(fn))
-        return sy_chatd__missing(c, param);
-    if ((st = sy_chatd__type(c, fn, param, SY_JSON_OBJECT)))
+    if ((st = sy_chk_req_member(&c->k, tc, "function", param, SY_JSON_OBJECT, &fn)))
         return st;
     snprintf(param, sizeof param, "%s.function.name", pt);
-    if ((st = sy_chatd__req_str(c, fn, "name", param, &it->name)))
+    if ((st = sy_chk_req_str(&c->k, fn, "name", param, &it->name)))
         return st;
     snprintf(param, sizeof param, "%s.function.arguments", pt);
-    return sy_chatd__req_str(c, fn, "arguments", param, &it->arguments);
+    return sy_chk_req_str(&c->k, fn, "arguments", param, &it->arguments);
 }
 
 /* Legacy assistant `function_call` {name, arguments}: a call with a synthesized call_id. */
@@ -204,20 +198,20 @@ static sy_status dec_legacy_call(struct sy_chatd *c, const struct sy_json *fc, c
 {
     char param[128];
     snprintf(param, sizeof param, "%s.function_call", pm);
-    sy_status st = sy_chatd__type(c, fc, param, SY_JSON_OBJECT);
+    sy_status st = sy_chk_type(&c->k, fc, param, SY_JSON_OBJECT);
     if (st != SY_OK)
         return st;
     struct sy_ir_item *it = new_item(c, SY_ITEM_FUNCTION_CALL);
     snprintf(param, sizeof param, "%s.function_call.name", pm);
-    if ((st = sy_chatd__req_str(c, fc, "name", param, &it->name)))
+    if ((st = sy_chk_req_str(&c->k, fc, "name", param, &it->name)))
         return st;
     snprintf(param, sizeof param, "%s.function_call.arguments", pm);
-    if ((st = sy_chatd__req_str(c, fc, "arguments", param, &it->arguments)))
+    if ((st = sy_chk_req_str(&c->k, fc, "arguments", param, &it->arguments)))
         return st;
     char id[48];
     int n = snprintf(id, sizeof id, "call_legacy_%zu", c->nlegacy);
-    it->call_id = sy_arena_dup(c->a, sy_slice_from(id, (size_t)n));
-    c->legacy = sy_chatd__grow(c, c->legacy, c->nlegacy, &c->caplegacy, sizeof *c->legacy);
+    it->call_id = sy_arena_dup(c->k.a, sy_slice_from(id, (size_t)n));
+    c->legacy = sy_chk_grow(&c->k, c->legacy, c->nlegacy, &c->caplegacy, sizeof *c->legacy);
     c->legacy[c->nlegacy++] = (struct sy_chatd_legacy){ .name = it->name, .call_id = it->call_id };
     return SY_OK;
 }
@@ -232,15 +226,15 @@ static sy_status dec_assistant_text(struct sy_chatd *c, const struct sy_json *m,
     sy_slice text = SY_SLICE_NULL, refusal = SY_SLICE_NULL;
     sy_status st = SY_OK;
     snprintf(param, sizeof param, "%s.content", pm);
-    if (!sy_chatd__null(content) && !sy_json_as_str(content, &text)) {
+    if (!sy_chk_null(content) && !sy_json_as_str(content, &text)) {
         if (sy_json_type_of(content) != SY_JSON_ARRAY)
-            return sy_chatd__bad_type(c, param, "a string or an array", content);
+            return sy_chk_bad_type(&c->k, param, "a string or an array", content);
         st = dec_parts(c, content, param, R_ASSISTANT, &parts, &nparts);
     }
     snprintf(param, sizeof param, "%s.refusal", pm);
-    if (st || (st = sy_chatd__opt_str(c, m, "refusal", param, &refusal)))
+    if (st || (st = sy_chk_opt_str(&c->k, m, "refusal", param, &refusal, NULL)))
         return st;
-    struct sy_ir_part *out = sy_arena_alloc(c->a, (nparts + 2) * sizeof *out);
+    struct sy_ir_part *out = sy_arena_alloc(c->k.a, (nparts + 2) * sizeof *out);
     size_t n = 0;
     if (text.len > 0)
         out[n++] = (struct sy_ir_part){ .kind = SY_PART_TEXT, .text = text };
@@ -261,21 +255,21 @@ static sy_status dec_assistant_text(struct sy_chatd *c, const struct sy_json *m,
 static sy_status dec_assistant(struct sy_chatd *c, const struct sy_json *m, const char *pm)
 {
     char param[96];
-    if (!sy_chatd__null(sy_json_get(m, "audio"))) {
+    if (!sy_chk_null(sy_json_get(m, "audio"))) {
         snprintf(param, sizeof param, "%s.audio", pm);
         return sy_chatd__unsupported(c, param, "unsupported_parameter", "Assistant 'audio'");
     }
     sy_status st = dec_assistant_text(c, m, pm);
     const struct sy_json *calls = sy_json_get(m, "tool_calls");
     snprintf(param, sizeof param, "%s.tool_calls", pm);
-    if (st == SY_OK && !sy_chatd__null(calls))
-        st = sy_chatd__type(c, calls, param, SY_JSON_ARRAY);
+    if (st == SY_OK && !sy_chk_null(calls))
+        st = sy_chk_type(&c->k, calls, param, SY_JSON_ARRAY);
     for (size_t j = 0; st == SY_OK && j < sy_json_len(calls); j++) {
         snprintf(param, sizeof param, "%s.tool_calls[%zu]", pm, j);
         st = dec_tool_call(c, sy_json_at(calls, j), param);
     }
     const struct sy_json *fc = sy_json_get(m, "function_call");
-    if (st == SY_OK && !sy_chatd__null(fc))
+    if (st == SY_OK && !sy_chk_null(fc))
         st = dec_legacy_call(c, fc, pm);
     return st;
 }
@@ -285,11 +279,11 @@ static sy_status dec_tool_message(struct sy_chatd *c, const struct sy_json *m, c
     char param[96];
     struct sy_ir_item *it = new_item(c, SY_ITEM_FUNCTION_CALL_OUTPUT);
     snprintf(param, sizeof param, "%s.tool_call_id", pm);
-    sy_status st = sy_chatd__req_str(c, m, "tool_call_id", param, &it->call_id);
+    sy_status st = sy_chk_req_str(&c->k, m, "tool_call_id", param, &it->call_id);
     snprintf(param, sizeof param, "%s.content", pm);
     const struct sy_json *v = sy_json_get(m, "content");
-    if (st == SY_OK && sy_chatd__null(v))
-        return sy_chatd__missing(c, param);
+    if (st == SY_OK && sy_chk_null(v))
+        return sy_chk_missing(&c->k, param);
     return st ? st : joined_text(c, v, param, &it->output);
 }
 
@@ -299,20 +293,21 @@ static sy_status dec_function_message(struct sy_chatd *c, const struct sy_json *
     char param[96];
     sy_slice name;
     snprintf(param, sizeof param, "%s.name", pm);
-    sy_status st = sy_chatd__req_str(c, m, "name", param, &name);
+    sy_status st = sy_chk_req_str(&c->k, m, "name", param, &name);
     struct sy_ir_item *it = new_item(c, SY_ITEM_FUNCTION_CALL_OUTPUT);
     snprintf(param, sizeof param, "%s.content", pm);
     it->output = SY_LIT("");
     if (st == SY_OK)
-        st = sy_chatd__opt_str(c, m, "content", param, &it->output);
+        st = sy_chk_opt_str(&c->k, m, "content", param, &it->output, NULL);
     struct sy_chatd_legacy *lc = NULL;
     for (size_t k = c->nlegacy; st == SY_OK && !lc && k-- > 0;)
         if (!c->legacy[k].answered && sy_slice_eq(c->legacy[k].name, name))
             lc = &c->legacy[k];
     if (st == SY_OK && !lc)
-        return sy_chatd__fail(c, pm, "invalid_value",
-                    "Invalid '%s': no earlier assistant 'function_call' named '%.*s' awaits this function result.", pm,
-                    (int)(name.len > 64 ? 64 : name.len), name.ptr);
+        return sy_chk_fail(&c->k, pm, "invalid_value",
+                           "Invalid '%s': no earlier assistant 'function_call' named '%.*s' awaits this function "
+                           "result.",
+                           pm, (int)(name.len > 64 ? 64 : name.len), name.ptr);
     if (st == SY_OK) {
         lc->answered = true;
         it->call_id = lc->call_id;
@@ -327,16 +322,16 @@ static sy_status dec_one_message(struct sy_chatd *c, const struct sy_json *m, si
     sy_slice role;
     snprintf(pm, sizeof pm, "messages[%zu]", i);
     snprintf(param, sizeof param, "%s.role", pm);
-    sy_status st = sy_chatd__type(c, m, pm, SY_JSON_OBJECT);
-    if (st || (st = sy_chatd__req_str(c, m, "role", param, &role)) || (st = sy_chatd__enum(c, param, role, roles)))
+    sy_status st = sy_chk_type(&c->k, m, pm, SY_JSON_OBJECT);
+    if (st || (st = sy_chk_req_str(&c->k, m, "role", param, &role)) || (st = sy_chk_enum(&c->k, param, role, roles)))
         return st;
     const struct sy_json *name = sy_json_get(m, "name");
     snprintf(param, sizeof param, "%s.name", pm);
-    if (!sy_chatd__null(name) && !sy_slice_eq_cstr(role, "function")) {
+    if (!sy_chk_null(name) && !sy_slice_eq_cstr(role, "function")) {
         sy_slice unused;
-        if ((st = sy_chatd__str(c, name, param, &unused)))
+        if ((st = sy_chk_str(&c->k, name, param, &unused)))
             return st;
-        sy_chatd__drop(c, param); /* no slot in Responses items (mapping.md §7 #8) */
+        sy_chk_drop(&c->k, param); /* no slot in Responses items (mapping.md §7 #8) */
     }
     switch (role.ptr[0]) {
     case 's': return dec_plain(c, m, pm, SY_ROLE_SYSTEM);
@@ -350,13 +345,13 @@ static sy_status dec_one_message(struct sy_chatd *c, const struct sy_json *m, si
 
 sy_status sy_chatd__messages(struct sy_chatd *c, const struct sy_json *v)
 {
-    if (sy_chatd__null(v))
+    if (sy_chk_null(v))
         return SY_OK;
-    sy_status st = sy_chatd__type(c, v, "messages", SY_JSON_ARRAY);
+    sy_status st = sy_chk_type(&c->k, v, "messages", SY_JSON_ARRAY);
     if (st == SY_OK && sy_json_len(v) == 0)
-        return sy_chatd__fail(c, "messages", "empty_array",
-                    "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array "
-                    "instead.");
+        return sy_chk_fail(&c->k, "messages", "empty_array",
+                           "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an "
+                           "empty array instead.");
     for (size_t i = 0; st == SY_OK && i < sy_json_len(v); i++)
         st = dec_one_message(c, sy_json_at(v, i), i);
     c->has_messages = true;

@@ -1,7 +1,7 @@
 /* Private helpers shared by the chat codec's decoders (chat_response.c defines them, chat_stream.c
- * uses them), and by the client-side request decoder (chat_client_request.c defines the
- * sy_chatd__ helpers, chat_client_messages.c uses them). Nothing outside src/translate/chat_*.c
- * includes this. */
+ * uses them), and the client-side request decoder's context (chat_client_request.c and
+ * chat_client_messages.c; its checked readers live in translate/checked.h). Nothing outside
+ * src/translate/chat_*.c includes this. */
 #ifndef SY_TRANSLATE_CHAT_INTERNAL_H
 #define SY_TRANSLATE_CHAT_INTERNAL_H
 
@@ -17,6 +17,7 @@
 #include "ir/ir.h"
 #include "ir/ir_stream.h"
 #include "json/json.h"
+#include "translate/checked.h"
 #include "translate/dropped.h"
 
 struct sy_json;
@@ -66,52 +67,22 @@ sy_slice sy_chat__arguments(const struct sy_json *fn, struct sy_buf *scratch);
 
 struct sy_chatd_legacy; /* a legacy assistant function_call awaiting its function message */
 
-/* Decoder context of sy_chat_decode_request. */
+/* Decoder context of sy_chat_decode_request; k carries the arena, diag, dropped list and the
+ * request being filled, for the checked readers (translate/checked.h). */
 struct sy_chatd {
-    struct sy_arena        *a;
-    struct sy_ir_request   *req;
-    struct sy_dropped      *dropped;  /* may be NULL */
-    struct sy_diag         *diag;     /* may be NULL */
+    struct sy_chk           k;
     size_t                  capitems, captools;
     struct sy_chatd_legacy *legacy;
     size_t                  nlegacy, caplegacy;
     int64_t                 max_tokens, max_completion_tokens;
-    bool                    has_top_logprobs, has_stream_options, has_messages, tool_choice_set;
+    bool                    has_stream_options, has_messages, tool_choice_set;
     enum sy_ir_tool_choice  fc_choice; /* legacy function_call */
     sy_slice                fc_name;
 };
 
-/* SY_EINVAL with diag message (printf-style), param and code (NULL: the status default). */
-sy_status sy_chatd__fail(struct sy_chatd *c, const char *param, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* invalid_type "Invalid type for 'P': expected E, but got an integer instead." */
-sy_status sy_chatd__bad_type(struct sy_chatd *c, const char *param, const char *expected, const struct sy_json *got);
-/* missing_required_parameter "Missing required parameter: 'P'." */
-sy_status sy_chatd__missing(struct sy_chatd *c, const char *param);
 /* code (unsupported_parameter / unsupported_value): "<what> is not supported when the model is
  * served by a Responses upstream." */
 sy_status sy_chatd__unsupported(struct sy_chatd *c, const char *param, const char *code, const char *what);
-/* invalid_value "Invalid value: 'v'. Supported values are: 'a', 'b', and 'c'." unless v is one of
- * the NULL-terminated `allowed`. */
-sy_status sy_chatd__enum(struct sy_chatd *c, const char *param, sy_slice v, const char *const *allowed);
-/* Add param to the dropped list (when there is one). */
-void sy_chatd__drop(struct sy_chatd *c, const char *param);
-/* Absent or JSON null. */
-static inline bool sy_chatd__null(const struct sy_json *v) { return sy_json_type_of(v) == SY_JSON_NULL; }
-/* A string value; null leaves *out untouched; another type: invalid_type. */
-sy_status sy_chatd__str(struct sy_chatd *c, const struct sy_json *v, const char *param, sy_slice *out);
-/* Member `key` of obj as a string: required (absent or null: missing_required_parameter) or optional. */
-sy_status sy_chatd__req_str(struct sy_chatd *c, const struct sy_json *obj, const char *key, const char *param,
-                            sy_slice *out);
-sy_status sy_chatd__opt_str(struct sy_chatd *c, const struct sy_json *obj, const char *key, const char *param,
-                            sy_slice *out);
-/* An optional string that must be one of `allowed`. */
-sy_status sy_chatd__enum_val(struct sy_chatd *c, const struct sy_json *v, const char *param,
-                             const char *const *allowed, sy_slice *out);
-/* v must be an object or an array (t), else invalid_type. */
-sy_status sy_chatd__type(struct sy_chatd *c, const struct sy_json *v, const char *param, enum sy_json_type t);
-/* arr (n used of *cap, elements of `size` bytes) with room for one more, in the arena. */
-void *sy_chatd__grow(struct sy_chatd *c, void *arr, size_t n, size_t *cap, size_t size);
 
 /* The `messages` member → c->req->items (chat_client_messages.c). */
 sy_status sy_chatd__messages(struct sy_chatd *c, const struct sy_json *v) SY_MUST_CHECK;

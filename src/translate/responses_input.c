@@ -14,11 +14,6 @@
 
 #define PARAM_MAX 96
 
-static sy_status obj_at(struct sy_rsd *c, const struct sy_json *v, const char *param)
-{
-    return sy_json_type_of(v) == SY_JSON_OBJECT ? SY_OK : sy_rsd_bad_type(c, param, "an object", v);
-}
-
 /* param = base + suffix (truncated to PARAM_MAX). */
 static void sub(char *param, const char *base, const char *suffix)
 {
@@ -37,8 +32,8 @@ static sy_status opt_status(struct sy_rsd *c, const struct sy_json *o, const cha
     sy_slice s = SY_SLICE_NULL;
     bool present;
     sub(param, base, ".status");
-    sy_status st = sy_rsd_opt_str(c, o, "status", param, &s, &present);
-    if (st || !present || (st = sy_rsd_enum(c, param, s, vals)))
+    sy_status st = sy_chk_opt_str(&c->k, o, "status", param, &s, &present);
+    if (st || !present || (st = sy_chk_enum(&c->k, param, s, vals)))
         return st;
     *out = s.ptr[0] == 'i' && s.ptr[1] == 'n' && s.ptr[2] == '_' ? SY_ST_IN_PROGRESS
            : s.ptr[0] == 'c'                                     ? SY_ST_COMPLETED
@@ -50,7 +45,7 @@ static sy_status opt_id(struct sy_rsd *c, const struct sy_json *o, const char *b
 {
     char param[PARAM_MAX];
     sub(param, base, ".id");
-    return sy_rsd_opt_str(c, o, "id", param, out, NULL);
+    return sy_chk_opt_str(&c->k, o, "id", param, out, NULL);
 }
 
 /* Concatenate member `key` of every object in arr with sep in between (arena copy). */
@@ -65,20 +60,20 @@ static sy_status join_texts(struct sy_rsd *c, const struct sy_json *arr, const c
         char param[PARAM_MAX];
         sy_slice type, text;
         snprintf(param, sizeof param, "%s[%zu]", base, j);
-        if ((st = obj_at(c, p, param)))
+        if ((st = sy_chk_type(&c->k, p, param, SY_JSON_OBJECT)))
             break;
         snprintf(param, sizeof param, "%s[%zu].type", base, j);
         const char *const allowed[] = { want_type, NULL };
-        if ((st = sy_rsd_req_str(c, p, "type", param, &type)) || (st = sy_rsd_enum(c, param, type, allowed)))
+        if ((st = sy_chk_req_str(&c->k, p, "type", param, &type)) || (st = sy_chk_enum(&c->k, param, type, allowed)))
             break;
         snprintf(param, sizeof param, "%s[%zu].text", base, j);
-        if ((st = sy_rsd_req_str(c, p, "text", param, &text)))
+        if ((st = sy_chk_req_str(&c->k, p, "text", param, &text)))
             break;
         if ((j && sy_buf_append_cstr(&b, sep)) || sy_buf_append_slice(&b, text))
             st = SY_EINTERNAL;
     }
     if (st == SY_OK)
-        *out = sy_arena_dup(c->a, b.len ? sy_buf_slice(&b) : SY_LIT(""));
+        *out = sy_arena_dup(c->k.a, b.len ? sy_buf_slice(&b) : SY_LIT(""));
     sy_buf_free(&b);
     return st;
 }
@@ -95,17 +90,17 @@ static sy_status dec_image(struct sy_rsd *c, const struct sy_json *p, const char
     sub(pd, base, ".detail");
     out->kind = SY_PART_IMAGE;
     sy_status st;
-    if ((st = sy_rsd_opt_str(c, p, "image_url", pu, &out->image_url, &has_url)) ||
-        (st = sy_rsd_opt_str(c, p, "file_id", pf, &out->file_id, &has_file)) ||
-        (st = sy_rsd_opt_str(c, p, "detail", pd, &out->detail, NULL)))
+    if ((st = sy_chk_opt_str(&c->k, p, "image_url", pu, &out->image_url, &has_url)) ||
+        (st = sy_chk_opt_str(&c->k, p, "file_id", pf, &out->file_id, &has_file)) ||
+        (st = sy_chk_opt_str(&c->k, p, "detail", pd, &out->detail, NULL)))
         return st;
-    if (out->detail.ptr && (st = sy_rsd_enum(c, pd, out->detail, details)))
+    if (out->detail.ptr && (st = sy_chk_enum(&c->k, pd, out->detail, details)))
         return st;
     if (has_file)
-        return sy_rsd_fail(c, pf, "unsupported_value",
+        return sy_chk_fail(&c->k, pf, "unsupported_value",
                            "Images by 'file_id' are not supported when the model is served by a chat-completions "
                            "upstream; send 'image_url' (a URL or a data URL) instead.");
-    return has_url ? SY_OK : sy_rsd_missing(c, pu);
+    return has_url ? SY_OK : sy_chk_missing(&c->k, pu);
 }
 
 static sy_status dec_file(struct sy_rsd *c, const struct sy_json *p, const char *base, struct sy_ir_part *out)
@@ -118,17 +113,17 @@ static sy_status dec_file(struct sy_rsd *c, const struct sy_json *p, const char 
     sub(purl, base, ".file_url");
     out->kind = SY_PART_FILE;
     sy_status st;
-    if ((st = sy_rsd_opt_str(c, p, "file_data", pdata, &out->file_data, &has_data)) ||
-        (st = sy_rsd_opt_str(c, p, "filename", pname, &out->filename, NULL)) ||
-        (st = sy_rsd_opt_str(c, p, "file_id", pid, &out->file_id, &has_id)) ||
-        (st = sy_rsd_opt_str(c, p, "file_url", purl, &out->file_url, &has_url)))
+    if ((st = sy_chk_opt_str(&c->k, p, "file_data", pdata, &out->file_data, &has_data)) ||
+        (st = sy_chk_opt_str(&c->k, p, "filename", pname, &out->filename, NULL)) ||
+        (st = sy_chk_opt_str(&c->k, p, "file_id", pid, &out->file_id, &has_id)) ||
+        (st = sy_chk_opt_str(&c->k, p, "file_url", purl, &out->file_url, &has_url)))
         return st;
     if (has_id || has_url)
-        return sy_rsd_fail(c, has_id ? pid : purl, "unsupported_value",
+        return sy_chk_fail(&c->k, has_id ? pid : purl, "unsupported_value",
                            "Files by '%s' are not supported when the model is served by a chat-completions "
                            "upstream; send 'file_data' (with 'filename') instead.",
                            has_id ? "file_id" : "file_url");
-    return has_data ? SY_OK : sy_rsd_missing(c, pdata);
+    return has_data ? SY_OK : sy_chk_missing(&c->k, pdata);
 }
 
 /* One part of a user/system/developer message or of a function_call_output array. */
@@ -138,26 +133,26 @@ static sy_status dec_input_part(struct sy_rsd *c, const struct sy_json *p, const
     char param[PARAM_MAX];
     sy_slice type;
     sy_status st;
-    if ((st = obj_at(c, p, base)))
+    if ((st = sy_chk_type(&c->k, p, base, SY_JSON_OBJECT)))
         return st;
     sub(param, base, ".type");
-    if ((st = sy_rsd_req_str(c, p, "type", param, &type)))
+    if ((st = sy_chk_req_str(&c->k, p, "type", param, &type)))
         return st;
     if (sy_slice_eq_cstr(type, "input_text")) {
         out->kind = SY_PART_TEXT;
         sub(param, base, ".text");
-        return sy_rsd_req_str(c, p, "text", param, &out->text);
+        return sy_chk_req_str(&c->k, p, "text", param, &out->text);
     }
     if (sy_slice_eq_cstr(type, "input_image"))
         return dec_image(c, p, base, out);
     if (sy_slice_eq_cstr(type, "input_file"))
         return dec_file(c, p, base, out);
     if (sy_slice_eq_cstr(type, "input_audio") || sy_slice_eq_cstr(type, "input_video"))
-        return sy_rsd_fail(c, param, "unsupported_value",
+        return sy_chk_fail(&c->k, param, "unsupported_value",
                            "Content type '%.*s' is not supported when the model is served by a chat-completions "
                            "upstream.",
                            trunc_len(type), type.ptr);
-    return sy_rsd_enum(c, param, type, types);
+    return sy_chk_enum(&c->k, param, type, types);
 }
 
 /* One part of an assistant message: output_text or refusal. */
@@ -167,32 +162,32 @@ static sy_status dec_output_part(struct sy_rsd *c, const struct sy_json *p, cons
     char param[PARAM_MAX];
     sy_slice type;
     sy_status st;
-    if ((st = obj_at(c, p, base)))
+    if ((st = sy_chk_type(&c->k, p, base, SY_JSON_OBJECT)))
         return st;
     sub(param, base, ".type");
-    if ((st = sy_rsd_req_str(c, p, "type", param, &type)) || (st = sy_rsd_enum(c, param, type, types)))
+    if ((st = sy_chk_req_str(&c->k, p, "type", param, &type)) || (st = sy_chk_enum(&c->k, param, type, types)))
         return st;
     if (sy_slice_eq_cstr(type, "refusal")) {
         out->kind = SY_PART_REFUSAL;
         sub(param, base, ".refusal");
-        return sy_rsd_req_str(c, p, "refusal", param, &out->text);
+        return sy_chk_req_str(&c->k, p, "refusal", param, &out->text);
     }
     out->kind = SY_PART_TEXT;
     sub(param, base, ".text");
-    if ((st = sy_rsd_req_str(c, p, "text", param, &out->text)))
+    if ((st = sy_chk_req_str(&c->k, p, "text", param, &out->text)))
         return st;
     const struct sy_json *ann = sy_json_get(p, "annotations"), *lp = sy_json_get(p, "logprobs");
     if (ann && sy_json_type_of(ann) != SY_JSON_NULL) {
         sub(param, base, ".annotations");
         if (sy_json_type_of(ann) != SY_JSON_ARRAY)
-            return sy_rsd_bad_type(c, param, "an array", ann);
-        out->annotations = sy_rsd_node_text(c, ann);
+            return sy_chk_bad_type(&c->k, param, "an array", ann);
+        out->annotations = sy_chk_node_text(&c->k, ann);
     }
     if (lp && sy_json_type_of(lp) != SY_JSON_NULL) {
         sub(param, base, ".logprobs");
         if (sy_json_type_of(lp) != SY_JSON_ARRAY)
-            return sy_rsd_bad_type(c, param, "an array", lp);
-        out->logprobs = sy_rsd_node_text(c, lp);
+            return sy_chk_bad_type(&c->k, param, "an array", lp);
+        out->logprobs = sy_chk_node_text(&c->k, lp);
     }
     return SY_OK;
 }
@@ -204,15 +199,15 @@ static sy_status dec_content(struct sy_rsd *c, const struct sy_json *content, co
     char param[PARAM_MAX];
     sub(param, base, ".content");
     if (!content || sy_json_type_of(content) == SY_JSON_NULL)
-        return sy_rsd_missing(c, param);
+        return sy_chk_missing(&c->k, param);
     if (sy_json_as_str(content, &out->content_string)) {
         out->content_is_string = true;
         return SY_OK;
     }
     if (sy_json_type_of(content) != SY_JSON_ARRAY)
-        return sy_rsd_bad_type(c, param, "a string or an array", content);
+        return sy_chk_bad_type(&c->k, param, "a string or an array", content);
     size_t n = sy_json_len(content);
-    out->parts = sy_arena_alloc(c->a, (n ? n : 1) * sizeof *out->parts);
+    out->parts = sy_arena_alloc(c->k.a, (n ? n : 1) * sizeof *out->parts);
     out->nparts = n;
     for (size_t j = 0; j < n; j++) {
         char pb[PARAM_MAX];
@@ -235,7 +230,7 @@ static sy_status dec_message(struct sy_rsd *c, const struct sy_json *o, const ch
     sy_status st;
     sub(param, base, ".role");
     out->kind = SY_ITEM_MESSAGE;
-    if ((st = sy_rsd_req_str(c, o, "role", param, &role)) || (st = sy_rsd_enum(c, param, role, roles)) ||
+    if ((st = sy_chk_req_str(&c->k, o, "role", param, &role)) || (st = sy_chk_enum(&c->k, param, role, roles)) ||
         (st = opt_id(c, o, base, &out->id)) || (st = opt_status(c, o, base, &out->status)))
         return st;
     out->role = sy_slice_eq_cstr(role, "user")        ? SY_ROLE_USER
@@ -253,8 +248,9 @@ static sy_status dec_function_call(struct sy_rsd *c, const struct sy_json *o, co
     sub(pa, base, ".arguments");
     out->kind = SY_ITEM_FUNCTION_CALL;
     sy_status st;
-    if ((st = sy_rsd_req_str(c, o, "call_id", pc, &out->call_id)) || (st = sy_rsd_req_str(c, o, "name", pn, &out->name)) ||
-        (st = sy_rsd_req_str(c, o, "arguments", pa, &out->arguments)) || (st = opt_id(c, o, base, &out->id)))
+    if ((st = sy_chk_req_str(&c->k, o, "call_id", pc, &out->call_id)) ||
+        (st = sy_chk_req_str(&c->k, o, "name", pn, &out->name)) ||
+        (st = sy_chk_req_str(&c->k, o, "arguments", pa, &out->arguments)) || (st = opt_id(c, o, base, &out->id)))
         return st;
     return opt_status(c, o, base, &out->status);
 }
@@ -267,22 +263,22 @@ static sy_status dec_function_call_output(struct sy_rsd *c, const struct sy_json
     sub(po, base, ".output");
     out->kind = SY_ITEM_FUNCTION_CALL_OUTPUT;
     sy_status st;
-    if ((st = sy_rsd_req_str(c, o, "call_id", pc, &out->call_id)) || (st = opt_id(c, o, base, &out->id)) ||
+    if ((st = sy_chk_req_str(&c->k, o, "call_id", pc, &out->call_id)) || (st = opt_id(c, o, base, &out->id)) ||
         (st = opt_status(c, o, base, &out->status)))
         return st;
     const struct sy_json *v = sy_json_get(o, "output");
     if (!v || sy_json_type_of(v) == SY_JSON_NULL)
-        return sy_rsd_missing(c, po);
+        return sy_chk_missing(&c->k, po);
     if (sy_json_as_str(v, &out->output))
         return SY_OK;
     if (sy_json_type_of(v) != SY_JSON_ARRAY)
-        return sy_rsd_bad_type(c, po, "a string or an array", v);
+        return sy_chk_bad_type(&c->k, po, "a string or an array", v);
     size_t n = sy_json_len(v);
     if (n == 0) {
         out->output = SY_LIT("");
         return SY_OK;
     }
-    out->parts = sy_arena_alloc(c->a, n * sizeof *out->parts);
+    out->parts = sy_arena_alloc(c->k.a, n * sizeof *out->parts);
     out->nparts = n;
     for (size_t j = 0; j < n; j++) {
         char pb[PARAM_MAX];
@@ -302,19 +298,14 @@ static sy_status dec_reasoning_item(struct sy_rsd *c, const struct sy_json *o, c
     out->kind = SY_ITEM_REASONING;
     sy_status st;
     if ((st = opt_id(c, o, base, &out->id)) || (st = opt_status(c, o, base, &out->status)) ||
-        (st = sy_rsd_opt_str(c, o, "encrypted_content", pe, &out->encrypted_content, NULL)))
+        (st = sy_chk_opt_str(&c->k, o, "encrypted_content", pe, &out->encrypted_content, NULL)))
         return st;
-    const struct sy_json *sum = sy_json_get(o, "summary"), *content = sy_json_get(o, "content");
-    if (!sum || sy_json_type_of(sum) == SY_JSON_NULL)
-        return sy_rsd_missing(c, ps);
-    if (sy_json_type_of(sum) != SY_JSON_ARRAY)
-        return sy_rsd_bad_type(c, ps, "an array", sum);
-    if ((st = join_texts(c, sum, ps, "summary_text", "\n\n", &out->summary_text)))
+    const struct sy_json *sum, *content = sy_json_get(o, "content");
+    if ((st = sy_chk_req_member(&c->k, o, "summary", ps, SY_JSON_ARRAY, &sum)) ||
+        (st = join_texts(c, sum, ps, "summary_text", "\n\n", &out->summary_text)) || sy_chk_null(content))
         return st;
-    if (!content || sy_json_type_of(content) == SY_JSON_NULL)
-        return SY_OK;
-    if (sy_json_type_of(content) != SY_JSON_ARRAY)
-        return sy_rsd_bad_type(c, pc, "an array", content);
+    if ((st = sy_chk_type(&c->k, content, pc, SY_JSON_ARRAY)))
+        return st;
     return join_texts(c, content, pc, "reasoning_text", "", &out->reasoning_text);
 }
 
@@ -326,15 +317,15 @@ static sy_status dec_compaction(struct sy_rsd *c, const struct sy_json *o, const
     sy_slice blob, summary;
     sy_status st;
     sub(pe, base, ".encrypted_content");
-    if ((st = opt_id(c, o, base, &out->id)) || (st = sy_rsd_req_str(c, o, "encrypted_content", pe, &blob)))
+    if ((st = opt_id(c, o, base, &out->id)) || (st = sy_chk_req_str(&c->k, o, "encrypted_content", pe, &blob)))
         return st;
-    if (sy_responses_compaction_decode(c->a, blob, &summary) != SY_OK)
-        return sy_rsd_fail(c, pe, "unsupported_value",
+    if (sy_responses_compaction_decode(c->k.a, blob, &summary) != SY_OK)
+        return sy_chk_fail(&c->k, pe, "unsupported_value",
                            "Only compaction items made by Switchyard can be used when the model is served by a "
                            "chat-completions upstream; this item's 'encrypted_content' comes from another server, "
                            "which alone can read it.");
     size_t plen = sizeof SY_RESPONSES_SUMMARY_PREFIX - 1;
-    char *text = sy_arena_alloc(c->a, plen + summary.len + 1);
+    char *text = sy_arena_alloc(c->k.a, plen + summary.len + 1);
     memcpy(text, SY_RESPONSES_SUMMARY_PREFIX, plen);
     if (summary.len)
         memcpy(text + plen, summary.ptr, summary.len);
@@ -350,10 +341,10 @@ static sy_status unsupported_item(struct sy_rsd *c, const char *base, sy_slice t
     char param[PARAM_MAX];
     sub(param, base, ".type");
     if (sy_slice_eq_cstr(type, "item_reference"))
-        return sy_rsd_fail(c, param, "unsupported_value",
+        return sy_chk_fail(&c->k, param, "unsupported_value",
                            "Input items of type 'item_reference' are not supported here: item references are "
                            "resolved by the stored-responses feature, which is not available for this request.");
-    return sy_rsd_fail(c, param, "unsupported_value",
+    return sy_chk_fail(&c->k, param, "unsupported_value",
                        "Input item type '%.*s' is not supported when the model is served by a chat-completions "
                        "upstream.",
                        trunc_len(type), type.ptr);
@@ -367,14 +358,15 @@ static sy_status dec_item(struct sy_rsd *c, const struct sy_json *o, size_t i, s
     sy_status st;
     snprintf(base, sizeof base, "input[%zu]", i);
     sub(param, base, ".type");
-    if ((st = obj_at(c, o, base)) || (st = sy_rsd_opt_str(c, o, "type", param, &type, &has_type)))
+    if ((st = sy_chk_type(&c->k, o, base, SY_JSON_OBJECT)) ||
+        (st = sy_chk_opt_str(&c->k, o, "type", param, &type, &has_type)))
         return st;
     if (!has_type) {
         if (sy_json_get(o, "role"))
             return dec_message(c, o, base, out);
         if (sy_json_get(o, "id"))
             return unsupported_item(c, base, SY_LIT("item_reference"));
-        return sy_rsd_missing(c, param);
+        return sy_chk_missing(&c->k, param);
     }
     if (sy_slice_eq_cstr(type, "message"))
         return dec_message(c, o, base, out);
@@ -398,7 +390,7 @@ sy_status sy_rsd_input(struct sy_rsd *c, const struct sy_json *input)
     if (!input || sy_json_type_of(input) == SY_JSON_NULL)
         return SY_OK;
     if (sy_json_as_str(input, &s)) {
-        r->items = sy_arena_alloc(c->a, sizeof *r->items);
+        r->items = sy_arena_alloc(c->k.a, sizeof *r->items);
         r->items[0].kind = SY_ITEM_MESSAGE;
         r->items[0].role = SY_ROLE_USER;
         r->items[0].content_is_string = true;
@@ -407,9 +399,9 @@ sy_status sy_rsd_input(struct sy_rsd *c, const struct sy_json *input)
         return SY_OK;
     }
     if (sy_json_type_of(input) != SY_JSON_ARRAY)
-        return sy_rsd_bad_type(c, "input", "a string or an array", input);
+        return sy_chk_bad_type(&c->k, "input", "a string or an array", input);
     size_t n = sy_json_len(input);
-    r->items = sy_arena_alloc(c->a, (n ? n : 1) * sizeof *r->items);
+    r->items = sy_arena_alloc(c->k.a, (n ? n : 1) * sizeof *r->items);
     for (size_t i = 0; i < n; i++) {
         sy_status st = dec_item(c, sy_json_at(input, i), i, &r->items[i]);
         if (st)

@@ -1,7 +1,7 @@
 /* Private to the Responses codec (responses_request.c, responses_input.c, responses_encoder.c,
- * responses_object.c, responses_compact.c, responses_count.c): the decoder's shared context and
- * validation helpers, and the Response object writer the encoder uses for every lifecycle
- * snapshot. Nothing else includes this. */
+ * responses_object.c, responses_compact.c, responses_count.c): the decoder's shared context (its
+ * validating readers are translate/checked.h), and the Response object writer the encoder uses
+ * for every lifecycle snapshot. Nothing else includes this. */
 #ifndef SY_TRANSLATE_RESPONSES_INTERNAL_H
 #define SY_TRANSLATE_RESPONSES_INTERNAL_H
 
@@ -14,16 +14,20 @@
 #include "ir/ir.h"
 #include "json/json.h"
 #include "json/write.h"
+#include "translate/checked.h"
 #include "translate/dropped.h"
 #include "translate/responses.h"
 
 /* ------------------------------------------------------------------ decoder */
 
+/* Decoder context. Callers set a, req, dropped and diag; sy_rsd_decode copies them into k,
+ * which the checked readers (translate/checked.h) take. */
 struct sy_rsd {
     struct sy_arena      *a;
     struct sy_ir_request *req;
     struct sy_dropped    *dropped;
     struct sy_diag       *diag;
+    struct sy_chk         k;
 };
 
 /* 400 invalid_type: "Invalid type for 'P': expected E, but got a string instead." */
@@ -31,19 +35,6 @@ sy_status sy_rsd_bad_type(struct sy_rsd *c, const char *param, const char *expec
 /* 400 with message, param and code (code NULL = the status default). */
 sy_status sy_rsd_fail(struct sy_rsd *c, const char *param, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* 400 invalid_value "Invalid value: 'v'. Supported values are: 'a', 'b', and 'c'." unless v is
- * one of the NULL-terminated `allowed`. */
-sy_status sy_rsd_enum(struct sy_rsd *c, const char *param, sy_slice v, const char *const *allowed);
-/* 400 missing_required_parameter "Missing required parameter: 'P'." */
-sy_status sy_rsd_missing(struct sy_rsd *c, const char *param);
-/* Optional string member `key` of obj: absent or null leaves *out untouched and *present false. */
-sy_status sy_rsd_opt_str(struct sy_rsd *c, const struct sy_json *obj, const char *key, const char *param,
-                         sy_slice *out, bool *present);
-/* Required string member: missing/null → missing_required_parameter. */
-sy_status sy_rsd_req_str(struct sy_rsd *c, const struct sy_json *obj, const char *key, const char *param,
-                         sy_slice *out);
-/* Compact JSON text of a node, copied into the arena. */
-sy_slice sy_rsd_node_text(struct sy_rsd *c, const struct sy_json *v);
 
 /* Decode the `input` member (string, item array, or null) into c->req->items. */
 sy_status sy_rsd_input(struct sy_rsd *c, const struct sy_json *input);

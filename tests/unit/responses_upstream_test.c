@@ -16,20 +16,15 @@
 #include "core/buf.h"
 #include "json/json.h"
 #include "translate/responses.h"
+#include "translate/checked.h"
 #include "translate/responses_upstream.h"
 
 /* ------------------------------------------------------------------ request encoder */
 
 static void req_init(struct sy_ir_request *r)
 {
-    memset(r, 0, sizeof *r);
+    sy_chk_request_init(r);
     r->model = SY_LIT("client-model");
-    r->parallel_tool_calls = -1;
-    r->format_strict = -1;
-    r->max_output_tokens = -1;
-    r->top_logprobs = -1;
-    r->store = -1;
-    r->max_tool_calls = -1;
 }
 
 static struct sy_ir_item msg_str(enum sy_ir_role role, const char *text)
