@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests (cmocka/CTest), integration tests (the real binary against a
 # fake upstream on loopback), SDK tests (the official `openai` npm package), and the unit and
-# integration suites again under ASan+UBSan (clang). Ends with one line: `N passed, M failed`.
+# integration suites again under ASan+UBSan (clang). The store suite also runs against a throwaway
+# PostgreSQL (scripts/pg-test-server.sh). Ends with one line: `N passed, M failed`.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,6 +13,15 @@ mkdir -p "$logs"
 
 total_pass=0
 total_fail=0
+
+# A throwaway PostgreSQL for the store's conformance tests (unit suites below), stopped on exit.
+pg_dir=$(mktemp -d /tmp/sy-pg-XXXXXX)  # outside the tree: the postgres user must reach it
+trap '"$root/scripts/pg-test-server.sh" stop "$pg_dir" >/dev/null 2>&1' EXIT
+if SWITCHYARD_TEST_PG_URL=$("$root/scripts/pg-test-server.sh" start "$pg_dir" 2>"$logs/pg-test-server.log"); then
+  export SWITCHYARD_TEST_PG_URL
+else
+  echo "---- PostgreSQL test server did not start (store tests will fail) ----"; tail -n 30 "$logs/pg-test-server.log"
+fi
 count() { # suite-name passed failed
   printf '%-28s %4d passed, %d failed\n' "$1" "$2" "$3"
   total_pass=$((total_pass + $2))

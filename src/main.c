@@ -206,8 +206,10 @@ static int serve(struct sy_config *cfg)
         for (unsigned i = 0; i < n; i++)
             pthread_create(&ts[i].tid, NULL, worker_main, &ts[i]);
         sy_api_set_ready(true);
-        sy_info("switchyard %s listening on http://%s:%u (%u workers, store %s schema v%d)", SY_VERSION,
-                cfg->server.host, (unsigned)port, n, cfg->store.path, sy_store_schema_version(store));
+        /* the postgres URL may hold a password: name the kind only */
+        sy_info("switchyard %s listening on http://%s:%u (%u workers, store %s%s%s schema v%d)", SY_VERSION,
+                cfg->server.host, (unsigned)port, n, sy_store_kind(store), cfg->store.path ? " " : "",
+                cfg->store.path ? cfg->store.path : "", sy_store_schema_version(store));
         for (;;) {
             int sig = 0;
             sigwait(&set, &sig);

@@ -54,6 +54,12 @@ struct sy_store_cfg {
     enum sy_store_kind kind;
     char *path;              /* sqlite file; default "<data_dir>/switchyard.db" */
     char *url;               /* postgres connection URL */
+    uint32_t ttl_s;          /* stored responses and conversations live this long (seconds, from
+                                creation / last update); default 30 days; 0 = forever */
+    uint32_t sweep_interval_s;       /* how often expired rows are deleted, default 60 */
+    size_t   max_response_bytes;     /* response JSON + all its items, one PUT; default 32 MiB */
+    uint32_t max_chain;              /* longest previous_response_id chain loaded, default 1000 */
+    uint32_t max_conversation_items; /* items per conversation, default 10000 */
 };
 
 struct sy_server_cfg {

@@ -66,6 +66,18 @@ static void build_store(struct sy_cfg_ctx *c, const struct sy_raw_store *rs, str
 {
     struct sy_store_cfg *st = &cfg->store;
     st->kind = rs ? (enum sy_store_kind)pick(&rs->kind, SY_STORE_SQLITE) : SY_STORE_SQLITE;
+    st->ttl_s = 30u * 24 * 3600;
+    st->sweep_interval_s = 60;
+    st->max_response_bytes = (size_t)32 << 20;
+    st->max_chain = 1000;
+    st->max_conversation_items = 10000;
+    if (rs) {
+        st->ttl_s = (uint32_t)pick(&rs->ttl_s, st->ttl_s);
+        st->sweep_interval_s = (uint32_t)pick(&rs->sweep_interval_s, st->sweep_interval_s);
+        st->max_response_bytes = (size_t)pick(&rs->max_response_bytes, st->max_response_bytes);
+        st->max_chain = (uint32_t)pick(&rs->max_chain, st->max_chain);
+        st->max_conversation_items = (uint32_t)pick(&rs->max_conversation_items, st->max_conversation_items);
+    }
     if (rs && rs->path.set) {
         if (st->kind == SY_STORE_SQLITE)
             st->path = sy_xstrdup(rs->path.s);

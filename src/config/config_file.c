@@ -107,6 +107,11 @@ static const struct sy_field store_fields[] = {
     FIELD(struct sy_raw_store, kind, SY_F_STR, .check = check_store_kind),
     FIELD(struct sy_raw_store, path, SY_F_STR),
     FIELD(struct sy_raw_store, url, SY_F_SECRET, .check = check_nonempty_secret),
+    FIELD(struct sy_raw_store, ttl_s, SY_F_UINT, .min = 0, .max = U32),
+    FIELD(struct sy_raw_store, sweep_interval_s, SY_F_UINT, .min = 1, .max = 86400),
+    FIELD(struct sy_raw_store, max_response_bytes, SY_F_SIZE, .min = 1024, .max = GIB),
+    FIELD(struct sy_raw_store, max_chain, SY_F_UINT, .min = 1, .max = 100000),
+    FIELD(struct sy_raw_store, max_conversation_items, SY_F_UINT, .min = 1, .max = 10000000),
     { 0 },
 };
 

@@ -18,7 +18,8 @@ struct sy_raw_server {
 };
 
 struct sy_raw_store {
-    struct sy_cfg_val self, kind, path, url;
+    struct sy_cfg_val self, kind, path, url, ttl_s, sweep_interval_s, max_response_bytes, max_chain,
+        max_conversation_items;
 };
 
 struct sy_raw_key {

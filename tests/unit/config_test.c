@@ -822,6 +822,44 @@ static void test_store_and_nulls(void **state)
     sy_config_free(cfg);
 }
 
+static void test_store_limits(void **state)
+{
+    (void)state;
+    struct sy_config *cfg = load_str_ok(UP "data_dir: ./d\n");
+    assert_int_equal(cfg->store.ttl_s, 30 * 24 * 3600);
+    assert_int_equal(cfg->store.sweep_interval_s, 60);
+    assert_int_equal(cfg->store.max_response_bytes, 32 << 20);
+    assert_int_equal(cfg->store.max_chain, 1000);
+    assert_int_equal(cfg->store.max_conversation_items, 10000);
+    sy_config_free(cfg);
+
+    cfg = load_str_ok(UP "store:\n  ttl_s: 0\n  sweep_interval_s: 5\n  max_response_bytes: 1MiB\n"
+                         "  max_chain: 10\n  max_conversation_items: 20\n");
+    assert_int_equal(cfg->store.kind, SY_STORE_SQLITE);
+    assert_int_equal(cfg->store.ttl_s, 0);
+    assert_int_equal(cfg->store.sweep_interval_s, 5);
+    assert_int_equal(cfg->store.max_response_bytes, 1 << 20);
+    assert_int_equal(cfg->store.max_chain, 10);
+    assert_int_equal(cfg->store.max_conversation_items, 20);
+    sy_config_free(cfg);
+
+    cfg = load_str_ok(UP "store: { kind: postgres, url: 'postgresql://u@db/sy', ttl_s: 86400 }\n");
+    assert_int_equal(cfg->store.kind, SY_STORE_POSTGRES);
+    assert_int_equal(cfg->store.ttl_s, 86400);
+    assert_int_equal(cfg->store.max_chain, 1000);
+    sy_config_free(cfg);
+
+    expect_only_err(UP "store:\n  ttl_s: -1\n", 5, 10, "store.ttl_s: expected a non-negative integer, got '-1'");
+    expect_only_err(UP "store:\n  sweep_interval_s: 0\n", 5, 21,
+                    "store.sweep_interval_s: must be between 1 and 86400, got '0'");
+    expect_only_err(UP "store:\n  max_response_bytes: 512\n", 5, 23,
+                    "store.max_response_bytes: must be between 1024 and 1073741824, got '512'");
+    expect_only_err(UP "store:\n  max_chain: 0\n", 5, 14, "store.max_chain: must be between 1 and 100000, got '0'");
+    expect_only_err(UP "store:\n  max_conversation_items: lots\n", 5, 27,
+                    "store.max_conversation_items: expected a positive integer, got 'lots'");
+    expect_only_err(UP "store:\n  ttl: 60\n", 5, 3, "unknown key 'ttl' in store");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -843,6 +881,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timeouts_layering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_with_env_upstream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_and_nulls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_limits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
