@@ -61,7 +61,7 @@ static sy_status cor_event(void *ctx, sy_slice data, struct sy_buf *out, struct 
     return st;
 }
 
-static void cor_end(void *ctx, sy_status st, const char *code, const char *message, struct sy_buf *out)
+static bool cor_end(void *ctx, sy_status st, const char *code, const char *message, struct sy_buf *out)
 {
     struct chat_over_responses *t = ctx;
     if (!t->rs.finished) {
@@ -77,6 +77,7 @@ static void cor_end(void *ctx, sy_status st, const char *code, const char *messa
     }
     move_sse(t, out);
     note_usage(t);
+    return false;
 }
 
 /* A failed or cancelled upstream Response: the upstream's code and message, as a server error

@@ -91,9 +91,9 @@ void sy_api_responses_passthrough(struct sy_exchange *ex, const struct sy_deploy
     sy_relay_start(ex, &o);
 }
 
-void sy_api_start_translation(struct sy_exchange *ex, const struct sy_deployment *dep, sy_slice suffix,
-                              const struct sy_buf *body, const struct sy_dropped *dropped,
-                              const struct sy_relay_translator *tr)
+struct sy_relay *sy_api_start_translation(struct sy_exchange *ex, const struct sy_deployment *dep, sy_slice suffix,
+                                          const struct sy_buf *body, const struct sy_dropped *dropped,
+                                          const struct sy_relay_translator *tr)
 {
     if (dropped->count) {
         ex->dropped = sy_arena_dup(ex->arena, sy_buf_slice(&dropped->names)).ptr;
@@ -107,7 +107,7 @@ void sy_api_start_translation(struct sy_exchange *ex, const struct sy_deployment
         .body = sy_arena_dup(ex->arena, sy_buf_slice(body)),
         .translator = tr,
     };
-    sy_relay_start(ex, &o);
+    return sy_relay_start(ex, &o);
 }
 
 sy_status sy_api_refuse_stateful(const struct sy_ir_request *req, struct sy_diag *d)

@@ -81,7 +81,9 @@ void sy_api_handle(struct sy_http_req *r, void *ctx)
     if (m == SY_HTTP_POST && sy_slice_eq_cstr(path, "/v1/responses/input_tokens"))
         return sy_api_responses_input_tokens(ex);
     if (sy_slice_starts_with(path, "/v1/responses/")) /* by id: GET, DELETE, cancel, input_items */
-        return sy_api_proxy_to(ex, sy_route_responses_owner(w->cfg));
+        return sy_api_responses_by_id(ex);
+    if (sy_slice_eq_cstr(path, "/v1/conversations") || sy_slice_starts_with(path, "/v1/conversations/"))
+        return sy_api_conversations(ex);
     if (m == SY_HTTP_GET && w->cfg->models_configured) {
         if (sy_slice_eq_cstr(path, "/v1/models"))
             return sy_api_models(ex, SY_LIT(""));

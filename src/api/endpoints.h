@@ -11,6 +11,10 @@ void sy_api_responses(struct sy_exchange *ex);
 void sy_api_responses_compact(struct sy_exchange *ex);
 /* POST /v1/responses/input_tokens (chat upstreams: counted by the upstream itself). */
 void sy_api_responses_input_tokens(struct sy_exchange *ex);
+/* /v1/responses/{id}, /input_items, /cancel: stored responses, else the Responses upstream. */
+void sy_api_responses_by_id(struct sy_exchange *ex);
+/* The Conversations API (/v1/conversations...). */
+void sy_api_conversations(struct sy_exchange *ex);
 /* POST /v1/chat/completions. */
 void sy_api_chat(struct sy_exchange *ex);
 /* GET /v1/models and GET /v1/models/{id} from the configured model_list. */
@@ -37,9 +41,10 @@ void sy_api_responses_passthrough(struct sy_exchange *ex, const struct sy_deploy
  * reports `dropped` in x-switchyard-dropped and the access log. */
 struct sy_dropped;
 struct sy_relay_translator;
-void sy_api_start_translation(struct sy_exchange *ex, const struct sy_deployment *dep, sy_slice suffix,
-                              const struct sy_buf *body, const struct sy_dropped *dropped,
-                              const struct sy_relay_translator *tr);
+struct sy_relay;
+struct sy_relay *sy_api_start_translation(struct sy_exchange *ex, const struct sy_deployment *dep, sy_slice suffix,
+                                          const struct sy_buf *body, const struct sy_dropped *dropped,
+                                          const struct sy_relay_translator *tr);
 /* POST /v1/chat/completions to an openai-responses deployment; takes `root` (the parsed body). */
 struct sy_json;
 void sy_api_chat_over_responses(struct sy_exchange *ex, const struct sy_deployment *dep, struct sy_json *root);

@@ -18,7 +18,7 @@
 #define MAX_BUFFERED_BODY (64u << 20)     /* largest non-streamed upstream answer we hold */
 #define STREAM_CONN_SLACK_MS 30000        /* client connection idle allowance beyond idle_ms */
 
-struct relay {
+struct sy_relay {
     struct sy_exchange      *ex;
     struct sy_upstream_xfer *x;
     enum sy_relay_mode       mode;
@@ -34,11 +34,15 @@ struct relay {
     struct event            *heartbeat;
     uint64_t                 last_write_us;
     struct sy_diag           fail;   /* why the translator rejected an upstream event */
+    bool                     in_end; /* inside tr->end / tr->whole */
+    bool                     late;   /* sy_relay_finish ran inside them: finish on return */
+    int                      late_status;
+    struct sy_buf            late_bytes;
 };
 
 static void relay_cleanup(void *arg)
 {
-    struct relay *rl = arg;
+    struct sy_relay *rl = arg;
     if (rl->x)
         sy_upstream_cancel(rl->x);
     rl->x = NULL;
@@ -46,6 +50,7 @@ static void relay_cleanup(void *arg)
         event_free(rl->heartbeat);
     sy_buf_free(&rl->body);
     sy_buf_free(&rl->out);
+    sy_buf_free(&rl->late_bytes);
     sy_sse_decoder_free(&rl->dec);
 }
 
@@ -87,18 +92,20 @@ static bool observe_usage_text(struct sy_exchange *ex, sy_slice json)
     return true;
 }
 
+void sy_relay_finish(struct sy_relay *rl, int status, sy_slice bytes);
+
 /* ---- writing to the client ---- */
 
 static void on_client_drained(struct sy_http_req *r, void *arg)
 {
-    struct relay *rl = arg;
+    struct sy_relay *rl = arg;
     (void)r;
     if (rl->x)
         sy_upstream_resume(rl->x);
 }
 
 /* Queue bytes for the client; PAUSE the upstream when too much is waiting. */
-static enum sy_body_verdict client_write(struct relay *rl, sy_slice bytes)
+static enum sy_body_verdict client_write(struct sy_relay *rl, sy_slice bytes)
 {
     if (bytes.len == 0)
         return SY_BODY_CONTINUE;
@@ -111,22 +118,35 @@ static enum sy_body_verdict client_write(struct relay *rl, sy_slice bytes)
     return SY_BODY_PAUSE;
 }
 
-static void end_client(struct relay *rl)
+static void end_client(struct sy_relay *rl)
 {
     sy_http_stream_end(rl->ex->req);
     rl->ex->req = NULL;
     sy_ex_finish(rl->ex);
 }
 
+/* The translator's end of a stream: its closing bytes, then the end of the reply unless the
+ * translator holds it open (it may also have finished it already from inside `end`). */
+static void translated_end(struct sy_relay *rl, sy_status st, const char *code, const char *message)
+{
+    sy_buf_reset(&rl->out);
+    rl->in_end = true;
+    bool hold = rl->tr->end(rl->tr->ctx, st, code, message, &rl->out);
+    rl->in_end = false;
+    (void)client_write(rl, sy_buf_slice(&rl->out));
+    if (code)
+        rl->ex->error = code;
+    if (rl->late)
+        sy_relay_finish(rl, rl->late_status, sy_buf_slice(&rl->late_bytes));
+    else if (!hold)
+        end_client(rl);
+}
+
 /* Error event + [DONE] + clean end of an SSE reply. */
-static void fail_stream(struct relay *rl, const char *code, const char *message)
+static void fail_stream(struct sy_relay *rl, const char *code, const char *message)
 {
     if (rl->tr) {
-        sy_buf_reset(&rl->out);
-        rl->tr->end(rl->tr->ctx, SY_EUPSTREAM, code, message, &rl->out);
-        (void)client_write(rl, sy_buf_slice(&rl->out));
-        rl->ex->error = code;
-        end_client(rl);
+        translated_end(rl, SY_EUPSTREAM, code, message);
         return;
     }
     struct sy_diag d;
@@ -148,7 +168,7 @@ static void fail_stream(struct relay *rl, const char *code, const char *message)
 
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
-    struct relay *rl = arg;
+    struct sy_relay *rl = arg;
     (void)fd;
     (void)what;
     uint64_t now = sy_now_us();
@@ -163,7 +183,7 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 
 /* ---- upstream callbacks ---- */
 
-static void add_response_headers(struct relay *rl, const struct sy_header *h, size_t n)
+static void add_response_headers(struct sy_relay *rl, const struct sy_header *h, size_t n)
 {
     struct sy_exchange *ex = rl->ex;
     bool have_id = false;
@@ -195,7 +215,7 @@ static bool is_event_stream(const struct sy_header *h, size_t n)
     return false;
 }
 
-static void start_client_stream(struct relay *rl)
+static void start_client_stream(struct sy_relay *rl)
 {
     rl->started = true;
     rl->ex->status = rl->status;
@@ -206,7 +226,7 @@ static void start_client_stream(struct relay *rl)
 
 static void up_head(void *arg, int status, const struct sy_header *h, size_t n)
 {
-    struct relay *rl = arg;
+    struct sy_relay *rl = arg;
     rl->head = true;
     rl->status = status;
     rl->ex->upstream_ms = sy_upstream_head_ms(rl->x);
@@ -245,7 +265,7 @@ static bool looks_like_object(sy_slice d)
 /* One upstream SSE event: check it, watch for usage and [DONE], queue its exact bytes. */
 static sy_status on_sse_event(void *arg, const struct sy_sse_event *ev)
 {
-    struct relay *rl = arg;
+    struct sy_relay *rl = arg;
     if (ev->unknown_field)
         return SY_EJSON; /* e.g. an HTML error page spliced into the stream */
     if (rl->tr) {
@@ -266,7 +286,7 @@ static sy_status on_sse_event(void *arg, const struct sy_sse_event *ev)
 
 static enum sy_body_verdict up_body(void *arg, sy_slice chunk)
 {
-    struct relay *rl = arg;
+    struct sy_relay *rl = arg;
     if (rl->mode == SY_RELAY_RAW)
         return client_write(rl, chunk);
     if (!rl->sse) {
@@ -293,7 +313,7 @@ static enum sy_body_verdict up_body(void *arg, sy_slice chunk)
     return SY_BODY_ABORT;
 }
 
-static void fail_before_reply(struct relay *rl, sy_status st, const char *detail)
+static void fail_before_reply(struct sy_relay *rl, sy_status st, const char *detail)
 {
     struct sy_diag d;
     sy_diag_clear(&d);
@@ -305,13 +325,19 @@ static void fail_before_reply(struct relay *rl, sy_status st, const char *detail
 }
 
 /* A whole upstream answer in another format: the translator writes the client's body. */
-static void reply_translated(struct relay *rl)
+static void reply_translated(struct sy_relay *rl)
 {
     struct sy_exchange *ex = rl->ex;
     int status = rl->status;
     sy_buf_reset(&rl->out);
     if (status >= 200 && status < 300) {
+        rl->in_end = true;
         status = rl->tr->whole(rl->tr->ctx, sy_buf_slice(&rl->body), &rl->out);
+        rl->in_end = false;
+        if (status == 0 && rl->late)
+            return sy_relay_finish(rl, rl->late_status, sy_buf_slice(&rl->late_bytes));
+        if (status == 0)
+            return; /* the translator answers later (sy_relay_finish) */
     } else {
         ex->error = "upstream error status";
         rl->tr->error(rl->tr->ctx, status, sy_buf_slice(&rl->body), &rl->out);
@@ -326,17 +352,14 @@ static void reply_translated(struct relay *rl)
 
 static void up_done(void *arg, sy_status st, const char *detail)
 {
-    struct relay *rl = arg;
+    struct sy_relay *rl = arg;
     rl->x = NULL;
     if (st == SY_ECLOSED)
         return; /* we aborted it and already answered */
     struct sy_exchange *ex = rl->ex;
     if (rl->sse) {
         if (st == SY_OK && !sy_sse_decoder_pending(&rl->dec) && rl->tr) {
-            sy_buf_reset(&rl->out);
-            rl->tr->end(rl->tr->ctx, SY_OK, NULL, NULL, &rl->out);
-            (void)client_write(rl, sy_buf_slice(&rl->out));
-            end_client(rl);
+            translated_end(rl, SY_OK, NULL, NULL);
         } else if (st == SY_OK && !sy_sse_decoder_pending(&rl->dec)) {
             /* bytes after the last event (the LF of a CRLF stream's final blank line) */
             (void)client_write(rl, sy_buf_slice(&rl->dec.raw));
@@ -382,7 +405,7 @@ static void up_done(void *arg, sy_status st, const char *detail)
 
 static void on_client_close(struct sy_http_req *r, void *arg)
 {
-    struct relay *rl = arg;
+    struct sy_relay *rl = arg;
     (void)r;
     struct sy_exchange *ex = rl->ex;
     ex->req = NULL;
@@ -392,9 +415,34 @@ static void on_client_close(struct sy_http_req *r, void *arg)
     sy_ex_finish(ex); /* arena cleanup cancels the upstream transfer */
 }
 
-void sy_relay_start(struct sy_exchange *ex, const struct sy_relay_opts *o)
+void sy_relay_finish(struct sy_relay *rl, int status, sy_slice bytes)
 {
-    struct relay *rl = sy_arena_alloc(ex->arena, sizeof *rl);
+    struct sy_exchange *ex = rl->ex;
+    if (rl->in_end) { /* called from inside tr->end / tr->whole: finish once they return */
+        rl->late = true;
+        rl->late_status = status;
+        if (sy_buf_append_slice(&rl->late_bytes, bytes) != SY_OK)
+            sy_buf_reset(&rl->late_bytes);
+        return;
+    }
+    if (!ex->req)
+        return;
+    if (rl->sse) {
+        (void)client_write(rl, bytes);
+        end_client(rl);
+        return;
+    }
+    ex->status = status;
+    ex->bytes_out += bytes.len;
+    sy_http_add_header(ex->req, "Content-Type", "application/json");
+    sy_http_reply(ex->req, status, bytes);
+    ex->req = NULL;
+    sy_ex_finish(ex);
+}
+
+struct sy_relay *sy_relay_start(struct sy_exchange *ex, const struct sy_relay_opts *o)
+{
+    struct sy_relay *rl = sy_arena_alloc(ex->arena, sizeof *rl);
     rl->ex = ex;
     rl->mode = o->mode;
     rl->tr = o->mode == SY_RELAY_TRANSLATE ? o->translator : NULL;
@@ -403,6 +451,7 @@ void sy_relay_start(struct sy_exchange *ex, const struct sy_relay_opts *o)
     rl->idle_ms = t->idle_ms;
     sy_buf_init(&rl->body, MAX_BUFFERED_BODY);
     sy_buf_init(&rl->out, SY_BUF_UNCAPPED);
+    sy_buf_init(&rl->late_bytes, SY_BUF_UNCAPPED);
     sy_arena_defer(ex->arena, relay_cleanup, rl);
     struct sy_upstream_req req = {
         .method = o->method,
@@ -416,4 +465,5 @@ void sy_relay_start(struct sy_exchange *ex, const struct sy_relay_opts *o)
     static const struct sy_upstream_cbs cbs = { up_head, up_body, up_done };
     sy_http_on_close(ex->req, on_client_close, rl);
     rl->x = sy_upstream_start(ex->w->up, &req, &cbs, rl);
+    return rl;
 }

@@ -23,9 +23,11 @@ struct sy_relay_translator {
     /* One upstream SSE event's data. Non-OK (diag set): the stream fails (then `end` runs). */
     sy_status (*event)(void *ctx, sy_slice data, struct sy_buf *out, struct sy_diag *diag);
     /* The upstream stream is over: st == SY_OK when it ended normally, else the failure with an
-     * OpenAI-style code and message. Append the closing bytes. */
-    void (*end)(void *ctx, sy_status st, const char *code, const char *message, struct sy_buf *out);
-    /* A whole 2xx (non-SSE) upstream answer → the client body; returns the HTTP status. */
+     * OpenAI-style code and message. Append the closing bytes. Return true to keep the reply
+     * open (e.g. until a store write is durable): then end it with sy_relay_finish. */
+    bool (*end)(void *ctx, sy_status st, const char *code, const char *message, struct sy_buf *out);
+    /* A whole 2xx (non-SSE) upstream answer → the client body; returns the HTTP status, or 0 to
+     * answer later with sy_relay_finish. */
     int (*whole)(void *ctx, sy_slice body, struct sy_buf *out);
     /* A non-2xx upstream answer → the client error body (the status is kept). */
     void (*error)(void *ctx, int status, sy_slice body, struct sy_buf *out);
@@ -41,7 +43,13 @@ struct sy_relay_opts {
     const struct sy_relay_translator *translator; /* TRANSLATE mode only; lives as long as the exchange */
 };
 
-/* Start the upstream call; from here on the relay owns the reply and finishes the exchange. */
-void sy_relay_start(struct sy_exchange *ex, const struct sy_relay_opts *o);
+struct sy_relay;
+
+/* Start the upstream call; from here on the relay owns the reply and finishes the exchange.
+ * The handle lives as long as the exchange (only for sy_relay_finish). */
+struct sy_relay *sy_relay_start(struct sy_exchange *ex, const struct sy_relay_opts *o);
+/* End a reply the translator held open: streamed, write `bytes` and end; whole, reply
+ * `status` with the JSON body `bytes`. No-op when the client has already gone. */
+void sy_relay_finish(struct sy_relay *rl, int status, sy_slice bytes);
 
 #endif

@@ -2,40 +2,27 @@
  * To an openai-chat deployment Switchyard is the Responses server: the request is decoded to
  * the IR, encoded as a chat request, and the chat answer (whole or streamed) is decoded to IR
  * events that the Responses encoder turns into the Response object or its SSE events. */
-#include <stdio.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/random.h>
 
-#include "api/endpoints.h"
-#include "api/relay.h"
+#include "api/responses_internal.h"
+#include "api/store_call.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "http/http.h"
 #include "json/json.h"
 #include "route/route.h"
-#include "translate/chat.h"
-#include "translate/responses.h"
-
-/* Per-request translation state; lives in the exchange arena. */
-struct responses_over_chat {
-    struct sy_relay_translator   tr;
-    struct sy_exchange          *ex;
-    struct sy_ir_request         req;
-    struct sy_responses_encoder *enc;
-    struct sy_chat_stream        cs;
-    struct sy_buf                sse;   /* encoder output, moved to the relay's buffer */
-    struct sy_dropped            dropped;
-    struct sy_json              *root;  /* the parsed client request; IR slices point into it */
-};
 
 static void roc_cleanup(void *arg)
 {
     struct responses_over_chat *t = arg;
+    if (t->job)
+        sy_store_detach(t->job); /* the client left: the write still completes */
     sy_buf_free(&t->sse);
+    sy_buf_free(&t->held);
     sy_dropped_free(&t->dropped);
     sy_json_free(t->root);
+    sy_json_free(t->ctx_root);
 }
 
 static void note_usage(struct responses_over_chat *t)
@@ -48,8 +35,20 @@ static void note_usage(struct responses_over_chat *t)
     t->ex->total_tokens = u->total_tokens;
 }
 
+static bool terminal(const struct responses_over_chat *t)
+{
+    const char *st = sy_responses_encoder_status(t->enc);
+    return strcmp(st, "in_progress") != 0 && strcmp(st, "queued") != 0;
+}
+
+/* Encoder output goes to the client, except once the response is terminal and must be stored
+ * first: from then on it is held. */
 static void move_sse(struct responses_over_chat *t, struct sy_buf *out)
 {
+    if (t->storing && !t->holding && terminal(t))
+        t->holding = true;
+    if (t->holding)
+        out = &t->held;
     if (t->sse.len && sy_buf_append_slice(out, sy_buf_slice(&t->sse)) != SY_OK)
         sy_error("responses: client output buffer refused %zu bytes", t->sse.len);
     sy_buf_reset(&t->sse);
@@ -77,7 +76,7 @@ static void push_error(struct responses_over_chat *t, sy_status st, const char *
     (void)sink->event(sink, &err);
 }
 
-static void roc_end(void *ctx, sy_status st, const char *code, const char *message, struct sy_buf *out)
+static bool roc_end(void *ctx, sy_status st, const char *code, const char *message, struct sy_buf *out)
 {
     struct responses_over_chat *t = ctx;
     if (st == SY_OK && !t->cs.finished && !sy_chat_stream_finish(&t->cs))
@@ -86,6 +85,10 @@ static void roc_end(void *ctx, sy_status st, const char *code, const char *messa
         push_error(t, st, code, message);
     move_sse(t, out);
     note_usage(t);
+    if (!t->holding)
+        return false;
+    sy_roc_store(t);
+    return true;
 }
 
 static int roc_whole(void *ctx, sy_slice body, struct sy_buf *out)
@@ -104,6 +107,10 @@ static int roc_whole(void *ctx, sy_slice body, struct sy_buf *out)
         return sy_status_http(SY_EUPSTREAM);
     }
     note_usage(t);
+    if (t->storing) {
+        sy_roc_store(t);
+        return 0; /* answered once the store write is durable */
+    }
     if (sy_buf_append_slice(out, sy_responses_encoder_final(t->enc)) != SY_OK)
         sy_buf_reset(out);
     return 200;
@@ -116,26 +123,13 @@ static void roc_error(void *ctx, int status, sy_slice body, struct sy_buf *out)
     sy_api_upstream_error_body(status, body, out);
 }
 
-static sy_slice new_response_id(struct sy_arena *a)
+void sy_roc_over_chat(struct responses_over_chat *t)
 {
-    unsigned char r[24];
-    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-        for (size_t i = 0; i < sizeof r; i++)
-            r[i] = (unsigned char)(sy_now_us() >> (i % 8));
-    char *id = sy_arena_alloc(a, 5 + 2 * sizeof r + 1);
-    memcpy(id, "resp_", 5);
-    for (size_t i = 0; i < sizeof r; i++)
-        snprintf(id + 5 + 2 * i, 3, "%02x", r[i]);
-    return sy_slice_from(id, 5 + 2 * sizeof r);
-}
-
-static void over_chat(struct sy_exchange *ex, const struct sy_deployment *dep, struct responses_over_chat *t)
-{
+    struct sy_exchange *ex = t->ex;
+    const struct sy_deployment *dep = t->dep;
     struct sy_diag d;
     sy_diag_clear(&d);
-    sy_status st = sy_api_refuse_stateful(&t->req, &d);
-    if (st == SY_OK)
-        st = sy_responses_check_call_ids(&t->req, &d);
+    sy_status st = sy_responses_check_call_ids(&t->req, &d);
     struct sy_buf body;
     sy_buf_init(&body, SY_BUF_UNCAPPED);
     struct sy_chat_encode_opts co = {
@@ -153,8 +147,8 @@ static void over_chat(struct sy_exchange *ex, const struct sy_deployment *dep, s
         return;
     }
     struct sy_responses_encode_opts eo = {
-        .response_id = new_response_id(ex->arena),
-        .created_at = sy_wall_unix(),
+        .response_id = t->response_id,
+        .created_at = t->created_at,
         .model = t->req.model,
         .sse_out = t->req.stream ? &t->sse : NULL,
     };
@@ -164,8 +158,31 @@ static void over_chat(struct sy_exchange *ex, const struct sy_deployment *dep, s
         .stream_content_type = "text/event-stream; charset=utf-8",
         .event = roc_event, .end = roc_end, .whole = roc_whole, .error = roc_error, .ctx = t,
     };
-    sy_api_start_translation(ex, dep, SY_LIT("/chat/completions"), &body, &t->dropped, &t->tr);
+    t->relay = sy_api_start_translation(ex, dep, SY_LIT("/chat/completions"), &body, &t->dropped, &t->tr);
     sy_buf_free(&body);
+}
+
+/* background stays refused until background runs exist. */
+static sy_status refuse_background(const struct sy_ir_request *req, struct sy_diag *d)
+{
+    if (!req->background)
+        return SY_OK;
+    sy_diag_setf(d, "'background' is not supported yet by this gateway for chat-completions upstreams.");
+    sy_diag_param(d, "background");
+    sy_diag_code(d, "unsupported_parameter");
+    return SY_EINVAL;
+}
+
+static struct responses_over_chat *roc_new(struct sy_exchange *ex, struct sy_json *root)
+{
+    struct responses_over_chat *t = sy_arena_alloc(ex->arena, sizeof *t);
+    t->ex = ex;
+    t->root = root;
+    sy_buf_init(&t->sse, SY_BUF_UNCAPPED);
+    sy_buf_init(&t->held, SY_BUF_UNCAPPED);
+    sy_dropped_init(&t->dropped);
+    sy_arena_defer(ex->arena, roc_cleanup, t);
+    return t;
 }
 
 void sy_api_responses(struct sy_exchange *ex)
@@ -173,12 +190,7 @@ void sy_api_responses(struct sy_exchange *ex)
     struct sy_json *root = sy_api_parse_object(ex);
     if (!root)
         return;
-    struct responses_over_chat *t = sy_arena_alloc(ex->arena, sizeof *t);
-    t->ex = ex;
-    t->root = root;
-    sy_buf_init(&t->sse, SY_BUF_UNCAPPED);
-    sy_dropped_init(&t->dropped);
-    sy_arena_defer(ex->arena, roc_cleanup, t);
+    struct responses_over_chat *t = roc_new(ex, root);
     struct sy_diag d;
     sy_diag_clear(&d);
     /* Route first: a Responses upstream judges the request itself (hosted tools and all); only a
@@ -192,21 +204,27 @@ void sy_api_responses(struct sy_exchange *ex)
     ex->model = sy_arena_dup(ex->arena, model).ptr;
     bool stream = false;
     ex->stream = sy_json_as_bool(sy_json_get(root, "stream"), &stream) && stream;
-    const struct sy_deployment *dep = sy_route_pick(ex->w->cfg, model, &ex->w->rr);
-    if (!dep) {
+    t->dep = sy_route_pick(ex->w->cfg, model, &ex->w->rr);
+    if (!t->dep) {
         sy_diag_setf(&d, "The model '%s' does not exist or is not served by this gateway.", ex->model);
         sy_diag_param(&d, "model");
         sy_ex_fail(ex, SY_ENOMODEL, &d);
         return;
     }
-    if (dep->kind == SY_PROVIDER_OPENAI_RESPONSES) {
-        sy_api_responses_passthrough(ex, dep, SY_LIT("/responses"));
+    if (t->dep->kind == SY_PROVIDER_OPENAI_RESPONSES) {
+        sy_api_responses_passthrough(ex, t->dep, SY_LIT("/responses"));
         return;
     }
     sy_status st = sy_responses_decode_request(ex->arena, root, &t->req, &t->dropped, &d);
+    if (st == SY_OK)
+        st = refuse_background(&t->req, &d);
     if (st != SY_OK) {
         sy_ex_fail(ex, st, &d);
         return;
     }
-    over_chat(ex, dep, t);
+    /* store:false writes no response, but a conversation still gets the turn appended */
+    t->storing = t->req.store != 0 || t->req.conversation.len > 0;
+    t->response_id = sy_api_new_id(ex->arena, "resp_");
+    t->created_at = sy_wall_unix();
+    sy_roc_load_context(t);
 }

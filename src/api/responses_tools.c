@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
 #include "api/endpoints.h"
 #include "api/relay.h"
+#include "api/store_call.h"
 #include "core/buf.h"
 #include "core/time.h"
 #include "http/http.h"
@@ -50,21 +50,6 @@ static void tc_cleanup(void *arg)
     sy_json_free(t->root);
 }
 
-static sy_slice new_id(struct sy_arena *a, const char *prefix)
-{
-    unsigned char r[24];
-    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-        for (size_t i = 0; i < sizeof r; i++)
-            r[i] = (unsigned char)(sy_now_us() >> (i % 8) * 8);
-    size_t plen = strlen(prefix);
-    char *id = sy_arena_alloc(a, plen + 2 * sizeof r + 1);
-    memcpy(id, prefix, plen);
-    for (size_t i = 0; i < sizeof r; i++)
-        snprintf(id + plen + 2 * i, 3, "%02x", r[i]);
-    return sy_slice_from(id, plen + 2 * sizeof r);
-}
-
-static sy_slice arena_id(void *ctx, const char *prefix) { return new_id(ctx, prefix); }
 
 /* ------------------------------------------------------------------ the chat answer */
 
@@ -127,13 +112,13 @@ static int answer_compact(struct tool_call *t, struct sy_buf *out)
     if (summary.len == 0)
         return fail_body(t, "empty_summary", "The upstream model returned no summary text.", out);
     struct sy_responses_compaction c = {
-        .id = new_id(t->ex->arena, "resp_"),
+        .id = sy_api_new_id(t->ex->arena, "resp_"),
         .created_at = sy_wall_unix(),
-        .item_id = new_id(t->ex->arena, "cmp_"),
+        .item_id = sy_api_new_id(t->ex->arena, "cmp_"),
         .summary = summary,
         .req = &t->req,
         .usage = &t->usage,
-        .id_fn = arena_id,
+        .id_fn = sy_api_id_fn,
         .id_ctx = t->ex->arena,
     };
     if (sy_responses_write_compaction(out, &c) != SY_OK)
@@ -177,11 +162,12 @@ static sy_status tc_event(void *ctx, sy_slice data, struct sy_buf *out, struct s
     return SY_EUPSTREAM;
 }
 
-static void tc_end(void *ctx, sy_status st, const char *code, const char *message, struct sy_buf *out)
+static bool tc_end(void *ctx, sy_status st, const char *code, const char *message, struct sy_buf *out)
 {
     (void)st;
     (void)fail_body(ctx, code ? code : "upstream_malformed",
                     message ? message : "upstream answered a non-streaming request with an event stream", out);
+    return false;
 }
 
 static void tc_error(void *ctx, int status, sy_slice body, struct sy_buf *out)

@@ -181,3 +181,68 @@ class GatewayCase(unittest.TestCase):
         self.assertEqual(e.get("code"), code, e)
         self.assertIsInstance(e.get("message"), str)
         return payloads
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL for the stateful tests (test_stored_responses.py, test_conversations.py).
+# SWITCHYARD_TEST_PG_URL is a libpq URL of a server where we may CREATE DATABASE (scripts/test.sh
+# starts one and exports it). Unset: the PostgreSQL variants fail, unless
+# SWITCHYARD_TEST_PG_OPTIONAL=1, which makes them skip.
+
+PG_URL_ENV = "SWITCHYARD_TEST_PG_URL"
+PG_OPTIONAL_ENV = "SWITCHYARD_TEST_PG_OPTIONAL"
+
+
+def pg_url():
+    """The test server's URL, or None."""
+    return os.environ.get(PG_URL_ENV) or None
+
+
+def pg_optional():
+    return os.environ.get(PG_OPTIONAL_ENV) == "1"
+
+
+def _psql():
+    import shutil
+    for p in (shutil.which("psql"), "/usr/bin/psql", "/usr/lib/postgresql/15/bin/psql"):
+        if p and os.path.exists(p):
+            return p
+    raise RuntimeError("psql not found (needed to create the per-class test databases)")
+
+
+def pg_exec(url, sql, timeout=30):
+    """Run one SQL statement with psql against url; raises with psql's stderr on failure."""
+    import subprocess
+    p = subprocess.run([_psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError("psql %r failed (%d): %s" % (sql, p.returncode, p.stderr.decode(errors="replace")))
+    return p.stdout.decode(errors="replace")
+
+
+def pg_url_with_db(url, dbname):
+    """url with its database replaced by dbname (URI form or key=value form)."""
+    import urllib.parse
+    if url.startswith("postgres://") or url.startswith("postgresql://"):
+        u = urllib.parse.urlsplit(url)
+        return urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + dbname, u.query, u.fragment))
+    parts = [p for p in url.split() if not p.startswith("dbname=")]
+    return " ".join(parts + ["dbname=" + dbname])
+
+
+def pg_create_database(url, prefix="sy_test"):
+    """CREATE DATABASE <prefix>_<random> on the server of url; returns (name, its url)."""
+    import secrets
+    name = "%s_%s" % (prefix, secrets.token_hex(6))
+    pg_exec(url, "CREATE DATABASE %s" % name)
+    return name, pg_url_with_db(url, name)
+
+
+def pg_drop_database(url, name):
+    """DROP DATABASE name (closing any sessions still on it); errors are returned, not raised."""
+    try:
+        pg_exec(url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+        return None
+    except Exception as e:  # noqa: BLE001 - cleanup must not mask the test result
+        return str(e)
