@@ -27,6 +27,10 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 TARGETS = ("direct", "nginx", "switchyard")
 CHAT_PATH = "/v1/chat/completions"
 AUTH_HEADER = "Authorization: Bearer bench-key"
+# openai-responses deployments in the gateway's config file (bench.py adds the upstream model names,
+# e.g. "stream-200-5"): model_name RESPONSES_PREFIX + name, served by the fake upstream's /v1/responses.
+RESPONSES_PREFIX = "resp-"
+RESPONSES_MODELS = []
 
 
 def log(msg):
@@ -206,15 +210,34 @@ def start_nginx(tmp, uport):
     return Target("nginx", port, p)
 
 
-def start_switchyard(tmp, binary, uport, wrapper=(), name="switchyard", timeout=10.0):
-    """The gateway, configured by environment only (inherited SWITCHYARD_* variables are dropped;
-    BENCH_SWITCHYARD_ENV="K=V ..." and BENCH_SWITCHYARD_ARGS add settings and arguments)."""
+def gateway_config(tmp, uport, name, extra=()):
+    """The gateway's config file: only a model_list of openai-responses deployments (RESPONSES_MODELS)
+    on the fake upstream, plus `extra` lines (e.g. W7's `store:` section). Everything else comes from
+    the environment, whose upstream is appended as the catch-all (chat) deployment for every other
+    model name (docs/config.md)."""
+    lines = [*extra, "model_list:"]
+    for m in RESPONSES_MODELS:
+        lines += [f"  - model_name: {RESPONSES_PREFIX}{m}", "    params:", "      provider: openai-responses",
+                  f"      model: {m}", f"      api_base: http://127.0.0.1:{uport}/v1"]
+    path = tmp / f"{name}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def start_switchyard(tmp, binary, uport, wrapper=(), name="switchyard", timeout=10.0, config=()):
+    """The gateway: SWITCHYARD_UPSTREAM_URL (the catch-all chat deployment) and SWITCHYARD_DATA_DIR
+    (`<work dir>/<name>-data`, fresh per run: the SQLite store lives there), plus --config with the
+    openai-responses deployments (gateway_config) and `config` lines if any. Inherited SWITCHYARD_*
+    variables are dropped; BENCH_SWITCHYARD_ENV="K=V ..." and BENCH_SWITCHYARD_ARGS add settings and
+    arguments."""
     port, data = free_port(), tmp / f"{name}-data"
     data.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHYARD_")}
     env.update(SWITCHYARD_UPSTREAM_URL=f"http://127.0.0.1:{uport}/v1", SWITCHYARD_DATA_DIR=str(data))
     env.update(kv.split("=", 1) for kv in shlex.split(os.environ.get("BENCH_SWITCHYARD_ENV", "")))
     extra = shlex.split(os.environ.get("BENCH_SWITCHYARD_ARGS", ""))
+    if RESPONSES_MODELS or config:
+        extra = ["--config", str(gateway_config(tmp, uport, name, config)), *extra]
     p = Proc(name, [*wrapper, str(binary), "--listen", f"127.0.0.1:{port}", *extra],
              tmp / f"{name}.log", env=env, cwd=str(tmp))
     wait_port(port, p, timeout)
@@ -281,8 +304,14 @@ class Ctx:
         _per_work(res, res["requests"], "cpu_us_per_req", 1e6)
         return res
 
-    def sse(self, t, body, conns, duration=None, expected=None, stall_ms=0, ramp_ms=0, path=CHAT_PATH):
-        """SSE streams for `duration` seconds; TTFE/gaps in µs, cpu_us_per_kevent per 1000 events."""
+    def sse(self, t, body, conns, duration=None, expected=None, stall_ms=0, ramp_ms=0, path=CHAT_PATH,
+            responses=False, expected_deltas=None, chat=False):
+        """SSE streams for `duration` seconds; TTFE/gaps in µs, cpu_us_per_kevent per 1000 events.
+        responses: classify Responses events (sse_client -R): deltas, bad_tail (no
+        response.completed + [DONE] at the end), short_deltas (!= expected_deltas), ttfd (first
+        output_text.delta); the last two count as lost streams. chat: the same for chat chunks
+        (sse_client -C): deltas are chunks with non-empty content, the end must be the usage chunk
+        then [DONE]."""
         duration = duration or self.opts.duration
         argv = [str(BUILD / "sse_client"), "-p", str(t.port), "-u", path, "-b", str(body),
                 "-c", str(conns), "-d", str(duration), "-H", AUTH_HEADER, "-T", str(duration + 60)]
@@ -292,13 +321,18 @@ class Ctx:
             argv += ["-s", str(stall_ms)]
         if ramp_ms:
             argv += ["-r", str(ramp_ms)]
+        if responses or chat:
+            argv += ["-R" if responses else "-C"] + (["-E", str(expected_deltas)] if expected_deltas else [])
 
         def run():
             out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 90)
+            if not out.stdout.strip():
+                raise RuntimeError(f"sse_client gave no summary (rc {out.returncode}): {out.stderr[-500:]}")
             return json.loads(out.stdout.strip().splitlines()[-1])
 
         res = _metered(self, t, run)
-        res["lost"] = res["errors"] + res["unfinished"] + res["short_streams"]
+        res["lost"] = (res["errors"] + res["unfinished"] + res["short_streams"]
+                       + (res["bad_tail"] + res["short_deltas"] if responses or chat else 0))
         _per_work(res, res["events"], "cpu_us_per_kevent", 1e9)
         return res
 
@@ -322,6 +356,25 @@ class Ctx:
         res["rss_after_kb"] = t.proc.rss_kb()
         res["per_stream_kb"] = (res["rss_open_kb"] - res["rss_before_kb"]) / streams
         return res
+
+
+def pg_fresh_url(url, tmp, keep=False):
+    """A URL for a fresh, empty schema on the PostgreSQL server of `url` (W7): psql creates schema
+    `sy_bench_<work dir name>`, and the URL selects it with `options=-csearch_path=...` (the gateway
+    creates its tables in the first schema of the search_path). The schema is dropped at exit
+    unless `keep`. Without psql, `url` as it is (the database should then be a throwaway one)."""
+    if not shutil.which("psql"):
+        log("WARNING: no psql: the PostgreSQL store is used as it is, not in a fresh schema")
+        return url
+    schema = "sy_bench_" + "".join(ch if ch.isalnum() else "_" for ch in tmp.name.lower())
+    psql = lambda sql: subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+                                      capture_output=True, text=True, timeout=60)
+    r = psql(f"CREATE SCHEMA {schema}")
+    if r.returncode:
+        raise RuntimeError(f"psql could not create schema {schema}: {r.stderr.strip()[-300:]}")
+    if not keep:
+        atexit.register(lambda: psql(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    return url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
 
 
 def _readline(f, timeout):
@@ -360,16 +413,19 @@ def callgrind_instructions(ctx, body, n=(200, 1000), path=CHAT_PATH):
 class Workload:
     registry = []
 
-    def __init__(self, wid, title, targets=TARGETS, once=False):
-        """once: run after the rounds, a single time (e.g. memory), instead of every round."""
+    def __init__(self, wid, title, targets=TARGETS, once=False, per_workload=False):
+        """once: run after the rounds, a single time (e.g. memory), instead of every round.
+        per_workload: its loads are named after workload ids (IR): `--only W2` selects its W2 load."""
         self.wid, self.title, self.targets, self.once = wid, title, targets, once
-        self.loads = []  # (name, fn, quick)
+        self.per_workload = per_workload
+        self.loads = []  # (name, fn, quick, targets)
         self.report_fn = None
         Workload.registry.append(self)
 
-    def add(self, name, fn, quick=False):
-        """fn(ctx, target) -> dict of numbers; quick: also part of --quick."""
-        self.loads.append((name, fn, quick))
+    def add(self, name, fn, quick=False, targets=None):
+        """fn(ctx, target) -> dict of numbers; quick: also part of --quick; targets: this load's
+        legs if not the workload's (e.g. a chat baseline on direct and switchyard)."""
+        self.loads.append((name, fn, quick, targets))
 
     def report(self, fn):
         """fn(Report) yields rows (see Report.row)."""
@@ -395,10 +451,12 @@ def run_loads(ctx, workloads, results, rnd, once):
     for w in workloads:
         if w.once != once:
             continue
-        for name, fn, quick in w.loads:
+        for name, fn, quick, targets in w.loads:
             if ctx.opts.quick and not quick:
                 continue
-            for tname in w.targets:
+            if w.per_workload and ctx.opts.only and w.wid not in ctx.opts.only and name not in ctx.opts.only:
+                continue
+            for tname in targets or w.targets:
                 t = ctx.targets.get(tname)
                 if not t:
                     continue
@@ -446,12 +504,14 @@ class Report:
             out[t] = sum(vals) if vals else None
         return out
 
-    def vs(self, load, key, wid, other_load=None, target="switchyard"):
-        """Median over rounds of (this workload's value - workload `wid`'s), same target and round;
-        e.g. W2's added latency over the W1 chat passthrough."""
+    def vs(self, load, key, wid=None, other_load=None, target="switchyard", other_target=None, op="-"):
+        """Median over rounds of (this workload's value - workload `wid`'s) in the same round; by
+        default the same target, e.g. W2's added latency over the W1 chat passthrough;
+        other_target="direct": over the chat upstream itself. op="/" gives the ratio."""
         a = self.series(load, key, target)
-        b = self.series(other_load or load, key, target, wid)
-        return _med([x - y for x, y in zip(a, b) if x is not None and y is not None])
+        b = self.series(other_load or load, key, other_target or target, wid)
+        f = (lambda x, y: x - y) if op == "-" else (lambda x, y: x / y if y else None)
+        return _med([f(x, y) for x, y in zip(a, b) if x is not None and y is not None])
 
     def values(self, load, key):
         return {t: self.med(load, key, t) for t in TARGETS}
@@ -475,8 +535,8 @@ OPS = {"<=": lambda v, x: v <= x, ">=": lambda v, x: v >= x, "==": lambda v, x: 
 
 
 def format_table(results, workloads):
-    lines = [f"{'':5} {'metric':48} {'direct':>10} {'nginx':>10} {'switchyard':>11}  "
-             f"{'target':16} result", "-" * 114]
+    lines = [f"{'':5} {'metric':60} {'direct':>10} {'nginx':>10} {'switchyard':>11}  "
+             f"{'target':16} result", "-" * 126]
     for w in workloads:
         if not w.report_fn or w.wid not in results:
             continue
@@ -492,15 +552,16 @@ def format_table(results, workloads):
                 op, thr, ttext = target
                 v = cells.get("switchyard")
                 verdict = "n/a" if v is None else ("PASS" if OPS[op](v, thr) else "MISS")
-            lines.append(f"{w.wid:5} {label:48} {cols[0]:>10} {cols[1]:>10} {cols[2]:>11}  "
+            lines.append(f"{w.wid:5} {label:60} {cols[0]:>10} {cols[1]:>10} {cols[2]:>11}  "
                          f"{ttext:16} {verdict}")
     return "\n".join(lines)
 
 
 def git_describe():
-    r = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                       capture_output=True, text=True)
-    return r.stdout.strip() or "?"
+    """Short HEAD, and whether src/ (what the gateway is built from) has uncommitted changes."""
+    git = lambda *a: subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True).stdout.strip()
+    head = git("rev-parse", "--short", "HEAD") or "?"
+    return head + (" with uncommitted changes in src/" if git("status", "--porcelain", "src") else "")
 
 
 def machine():
@@ -518,7 +579,8 @@ def print_report(data, workloads):
           f"figures are medians of the round medians.")
     print(f"machine: {m['machine']['nproc']} x {m['machine']['cpu']}, kernel {m['machine']['kernel']}; "
           f"load avg {' '.join(m['machine']['loadavg'])} -> {' '.join(m['loadavg_end'])}; no CPU pinning "
-          f"(wrk/sse_client, upstream ({o['upstream_threads']} thread), proxy all share the cores)")
+          f"(wrk/sse_client, upstream ({o['upstream_threads']} thread), proxy all share the cores); "
+          f"fd limit {m.get('nofile', '?')}")
     print(f"gateway {m['switchyard']} (built {m.get('switchyard_mtime', '?')}); repo at {m['git']}; "
           f"elapsed {m['elapsed_s']:.0f}s\n")
     print(format_table(data["results"], workloads))
@@ -547,13 +609,25 @@ def start_targets(ctx, opts):
         log(f"switchyard leg skipped: {e}")
 
 
+def raise_nofile(want=65536):
+    """The fd limit for the harness and everything it starts (children inherit it): N streams
+    need about N fds in the client and upstream and 2N in a proxy. Raises the hard limit too where
+    allowed (root), else the soft limit up to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(want, hard), max(want, hard)))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
 def main(opts):
-    workloads = [w for w in Workload.registry if not opts.only or w.wid in opts.only]
+    workloads = [w for w in Workload.registry if not opts.only or w.wid in opts.only
+                 or (w.per_workload and any(name in opts.only for name, *_ in w.loads))]
     if opts.report:
         print_report(json.loads(Path(opts.report).read_text()), workloads)
         return 0
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 1000 streams need ~3000 fds
+    nofile = raise_nofile()
     atexit.register(stop_all)
     for s in (signal.SIGINT, signal.SIGTERM):
         signal.signal(s, lambda *_: sys.exit(130))
@@ -565,7 +639,7 @@ def main(opts):
     ctx = Ctx(opts, tmp)
     t0 = time.monotonic()
     sy = Path(opts.switchyard)
-    meta = {"machine": machine(), "git": git_describe(), "switchyard": opts.switchyard,
+    meta = {"machine": machine(), "git": git_describe(), "switchyard": opts.switchyard, "nofile": nofile,
             "switchyard_mtime": time.strftime("%Y-%m-%d %H:%M", time.localtime(sy.stat().st_mtime))
             if sy.is_file() else None,
             "opts": {k: v for k, v in vars(opts).items() if k in ("quick", "rounds", "duration",

@@ -7,10 +7,22 @@
  *
  * usage: sse_client -p PORT -b BODYFILE [-a HOST] [-u PATH] [-c CONNS] (-n STREAMS | -d SECONDS)
  *                   [-e EXPECTED_EVENTS] [-s STALL_MS] [-r RAMP_MS] [-T TIMEOUT_S] [-H "Name: value"] [-k]
+ *                   [(-R | -C) [-E EXPECTED_DELTAS]]
+ *   -e  expected SSE events (data: frames, [DONE] included) per stream; others count as short
  *   -r  spread the connections' first streams evenly over RAMP_MS (paced streams of equal length
  *       would otherwise start, and stay, in lockstep)
  *   -k  hold: one stream per connection; print {"ready":N} once every stream has its first
  *       event, then keep reading until the streams end or SIGTERM/SIGINT (then report).
+ *   -R  Responses mode: classify each event by the start of its first data line
+ *       ({"type":"response.output_text.delta"..., {"type":"response.completed"..., [DONE]).
+ *       Reports "deltas" (output_text.delta events), "bad_tail" (finished streams whose last two
+ *       events are not response.completed then [DONE]), "short_deltas" (streams whose delta count
+ *       is not -E), the time to the first delta (ttfd), the time to response.completed (ttc:
+ *       request sent -> the read that completed that event) and the tail (last output_text.delta
+ *       -> response.completed, the same stream; what a gateway adds at the end shows here).
+ *   -C  chat mode: the same for chat.completion.chunk streams, classified by their first data line
+ *       (up to 1 KB): a "delta" is a chunk with a non-empty "content" string, the end must be the
+ *       usage chunk ("usage":{...}, stream_options.include_usage) then [DONE].
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+enum { K_NONE, K_OTHER, K_DELTA, K_COMPLETED, K_DONE }; /* -R event kinds */
 enum { HDR, CH_SIZE, CH_DATA, CH_CRLF, CH_TRAILER, RAW, DONE };
 
 struct conn {
@@ -41,8 +54,10 @@ struct conn {
 	int keepalive, status;
 	/* SSE scanner */
 	int col, data_line, event_has_data;
+	char dl[1024];	      /* -R/-C: the start of the current data line (after "data:" and a space) */
+	int dl_len, kind, last_kind, prev_kind, deltas;
 	/* per stream */
-	double t_send, t_first, t_prev;
+	double t_send, t_first, t_prev, t_delta; /* t_delta: the last output_text.delta (-R) */
 	int events;
 };
 
@@ -51,7 +66,8 @@ struct vec { float *v; size_t n, cap; };
 static struct {
 	const char *host, *path;
 	int port, conns, hold;
-	long max_streams, expected;
+	long max_streams, expected, expected_deltas;
+	int responses, chat; /* -R, -C: classify events */
 	double duration, timeout, stall_us, ramp_us;
 	char *req;
 	size_t req_len;
@@ -59,7 +75,8 @@ static struct {
 
 static struct {
 	long started, done, errors, shorts, events, stalls, first_seen;
-	struct vec ttfe, gap, total;
+	long deltas, bad_tail, short_deltas;
+	struct vec ttfe, gap, total, ttfd, ttc, tail;
 } st;
 
 static int ep;
@@ -121,6 +138,8 @@ static void stream_begin(struct conn *c)
 	c->hlen = c->woff = 0;
 	c->col = c->data_line = c->event_has_data = 0;
 	c->events = 0;
+	c->dl_len = c->deltas = 0;
+	c->kind = c->last_kind = c->prev_kind = K_NONE;
 	c->t_send = now_us();
 	c->t_first = c->t_prev = 0;
 }
@@ -168,6 +187,9 @@ static void stream_end(struct conn *c, int ok)
 	else {
 		push(&st.total, t - c->t_send);
 		if (cfg.expected && c->events != cfg.expected) st.shorts++;
+		int classified = cfg.responses || cfg.chat;
+		if (classified && (c->prev_kind != K_COMPLETED || c->last_kind != K_DONE)) st.bad_tail++;
+		if (classified && cfg.expected_deltas && c->deltas != cfg.expected_deltas) st.short_deltas++;
 	}
 	if (!ok || !c->keepalive) conn_close(c);
 	conn_next(c);
@@ -189,6 +211,41 @@ static void on_event(struct conn *c, double t)
 		if (cfg.stall_us > 0 && g > cfg.stall_us) st.stalls++;
 	}
 	c->t_prev = t;
+	if (cfg.responses || cfg.chat) {
+		if (c->kind == K_DELTA && c->deltas++ == 0) push(&st.ttfd, t - c->t_send);
+		if (c->kind == K_DELTA) c->t_delta = t;
+		if (cfg.responses && c->kind == K_COMPLETED) {
+			push(&st.ttc, t - c->t_send);
+			if (c->deltas) push(&st.tail, t - c->t_delta);
+		}
+		st.deltas += c->kind == K_DELTA;
+		c->prev_kind = c->last_kind;
+		c->last_kind = c->kind;
+	}
+}
+
+/* -R: the kind of an event from the start of its first data line. */
+static int classify(const char *p, int n)
+{
+	static const char type[] = "{\"type\":\"response.";
+	const int tl = sizeof type - 1;
+	if (n >= 6 && memcmp(p, "[DONE]", 6) == 0) return K_DONE;
+	if (n < tl || memcmp(p, type, (size_t)tl) != 0) return K_OTHER;
+	p += tl, n -= tl;
+	if (n >= 18 && memcmp(p, "output_text.delta\"", 18) == 0) return K_DELTA;
+	if (n >= 10 && memcmp(p, "completed\"", 10) == 0) return K_COMPLETED;
+	return K_OTHER;
+}
+
+/* -C: a chat chunk's kind; K_COMPLETED stands for the usage chunk (the last before [DONE]). */
+static int classify_chat(const char *p, int n)
+{
+	static const char content[] = "\"content\":\"", usage[] = "\"usage\":{";
+	if (n >= 6 && memcmp(p, "[DONE]", 6) == 0) return K_DONE;
+	if (memmem(p, (size_t)n, usage, sizeof usage - 1)) return K_COMPLETED;
+	const char *q = memmem(p, (size_t)n, content, sizeof content - 1);
+	if (q && q + sizeof content - 1 < p + n && q[sizeof content - 1] != '"') return K_DELTA;
+	return K_OTHER;
 }
 
 static void sse_feed(struct conn *c, const char *p, size_t n, double t)
@@ -201,11 +258,18 @@ static void sse_feed(struct conn *c, const char *p, size_t n, double t)
 				on_event(c, t);
 				c->event_has_data = 0;
 			}
-			if (c->data_line && c->col >= 5) c->event_has_data = 1;
-			c->col = c->data_line = 0;
+			if (c->data_line && c->col >= 5) {
+				if (cfg.responses && !c->event_has_data) c->kind = classify(c->dl, c->dl_len);
+				if (cfg.chat && !c->event_has_data) c->kind = classify_chat(c->dl, c->dl_len);
+				c->event_has_data = 1;
+			}
+			c->col = c->data_line = c->dl_len = 0;
 			continue;
 		}
 		if (c->col < 5) c->data_line = (c->col == 0 || c->data_line) && ch == "data:"[c->col];
+		else if ((cfg.responses || cfg.chat) && c->data_line && c->dl_len < (cfg.chat ? (int)sizeof c->dl : 48) &&
+			 !(c->col == 5 && ch == ' '))
+			c->dl[c->dl_len++] = ch;
 		c->col++;
 	}
 }
@@ -383,13 +447,20 @@ static void report(double wall_us, long open)
 	qsort(st.ttfe.v, st.ttfe.n, sizeof(float), cmpf);
 	qsort(st.gap.v, st.gap.n, sizeof(float), cmpf);
 	qsort(st.total.v, st.total.n, sizeof(float), cmpf);
+	qsort(st.ttfd.v, st.ttfd.n, sizeof(float), cmpf);
+	qsort(st.ttc.v, st.ttc.n, sizeof(float), cmpf);
+	qsort(st.tail.v, st.tail.n, sizeof(float), cmpf);
 	printf("{\"streams\":%ld,\"errors\":%ld,\"unfinished\":%ld,\"short_streams\":%ld,\"events\":%ld,"
 	       "\"stalls\":%ld,\"wall_s\":%.3f,\"events_per_s\":%.1f,"
 	       "\"ttfe_p50_us\":%.1f,\"ttfe_p99_us\":%.1f,\"gap_p50_us\":%.1f,\"gap_p99_us\":%.1f,"
-	       "\"gap_max_us\":%.1f,\"total_p50_us\":%.1f,\"total_p99_us\":%.1f}\n",
+	       "\"gap_max_us\":%.1f,\"total_p50_us\":%.1f,\"total_p99_us\":%.1f,"
+	       "\"deltas\":%ld,\"bad_tail\":%ld,\"short_deltas\":%ld,\"ttfd_p50_us\":%.1f,\"ttfd_p99_us\":%.1f,"
+	       "\"ttc_p50_us\":%.1f,\"ttc_p99_us\":%.1f,\"tail_p50_us\":%.1f,\"tail_p99_us\":%.1f}\n",
 	       st.done, st.errors, open, st.shorts, st.events, st.stalls, wall_us / 1e6,
 	       st.events / (wall_us / 1e6), pct(&st.ttfe, 50), pct(&st.ttfe, 99), pct(&st.gap, 50),
-	       pct(&st.gap, 99), pct(&st.gap, 100), pct(&st.total, 50), pct(&st.total, 99));
+	       pct(&st.gap, 99), pct(&st.gap, 100), pct(&st.total, 50), pct(&st.total, 99),
+	       st.deltas, st.bad_tail, st.short_deltas, pct(&st.ttfd, 50), pct(&st.ttfd, 99),
+	       pct(&st.ttc, 50), pct(&st.ttc, 99), pct(&st.tail, 50), pct(&st.tail, 99));
 	fflush(stdout);
 }
 
@@ -404,7 +475,7 @@ int main(int argc, char **argv)
 	char *headers[16];
 	int nh = 0, opt;
 	const char *body = NULL;
-	while ((opt = getopt(argc, argv, "a:p:u:b:c:n:d:e:s:r:T:H:k")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:u:b:c:n:d:e:E:s:r:T:H:kRC")) != -1) {
 		switch (opt) {
 		case 'a': cfg.host = optarg; break;
 		case 'p': cfg.port = atoi(optarg); break;
@@ -419,9 +490,13 @@ int main(int argc, char **argv)
 		case 'T': cfg.timeout = atof(optarg); break;
 		case 'H': if (nh < 16) headers[nh++] = optarg; break;
 		case 'k': cfg.hold = 1; break;
+		case 'R': cfg.responses = 1; break;
+		case 'C': cfg.chat = 1; break;
+		case 'E': cfg.expected_deltas = atol(optarg); break;
 		default: goto usage;
 		}
 	}
+	if (cfg.responses && cfg.chat) goto usage;
 	if (!cfg.port || !body || cfg.conns < 1 || (!cfg.max_streams && !cfg.duration && !cfg.hold)) goto usage;
 	if (cfg.hold) cfg.max_streams = cfg.conns;
 	if (!cfg.timeout) cfg.timeout = cfg.duration + 120;
@@ -471,6 +546,7 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: %s -p PORT -b BODYFILE [-a HOST] [-u PATH] [-c CONNS] (-n STREAMS | -d SECONDS | -k)\n"
-		"       [-e EXPECTED_EVENTS] [-s STALL_MS] [-r RAMP_MS] [-T TIMEOUT_S] [-H 'Name: value']\n", argv[0]);
+		"       [-e EXPECTED_EVENTS] [-s STALL_MS] [-r RAMP_MS] [-T TIMEOUT_S] [-H 'Name: value']\n"
+		"       [(-R | -C) [-E EXPECTED_DELTAS]]\n", argv[0]);
 	return 2;
 }

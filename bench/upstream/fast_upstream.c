@@ -4,11 +4,20 @@
  *                               or, if the body has "stream": true, an SSE stream of
  *                               chat.completion.chunk events:
  *                                 role, content..., finish, usage (N events), then data: [DONE]
+ *   POST .../responses          with "stream": true: a Responses SSE stream (event: + data: lines,
+ *                               /work/shared/spec/responses-api.md §9.5): response.created,
+ *                               .in_progress, .output_item.added, .content_part.added, N x
+ *                               response.output_text.delta, .output_text.done, .content_part.done,
+ *                               .output_item.done, response.completed (with usage), data: [DONE];
+ *                               without stream: a fixed Response object (~1.2 KB)
  *   GET  /health                "ok"
  *
- * The gateway forwards the model name unchanged, so it carries the stream shape:
- * model "stream-N-D" sends N chunk events D ms apart (D = 0: unpaced, but still one event per
- * socket write, as a token-by-token provider would). Without that form: 200 events, unpaced.
+ * The gateway forwards the model name (or its deployment's `model`), so it carries the stream
+ * shape: model "stream-N-D" (anything before "stream-" is ignored) sends N chunk events D ms
+ * apart (D = 0: unpaced, but still one event per socket write, as a token-by-token provider
+ * would). Without that form: 200 events, unpaced. For /responses, N is the number of text deltas:
+ * the four opening events come back to back, each delta and output_text.done D ms after the
+ * previous event, then the closing events and [DONE] back to back (N + 9 events, (N+1) x D long).
  *
  * usage: fast_upstream [-p PORT] [-t THREADS]   (threads share the port via SO_REUSEPORT)
  */
@@ -85,6 +94,99 @@ static void add_event(struct evbuffer *b, unsigned long id, int i, int n)
 			"\"logprobs\":null,\"finish_reason\":null}]}\n\n", i);
 }
 
+/* ---- Responses stream (/v1/responses) ---- */
+
+#define RESP_SNAPSHOT_A "{\"id\":\"resp_bench%048lu\",\"object\":\"response\",\"created_at\":1700000000," \
+	"\"status\":\"%s\",\"background\":false,\"completed_at\":%s,\"error\":null,\"incomplete_details\":null," \
+	"\"instructions\":null,\"max_output_tokens\":null,\"max_tool_calls\":null,\"metadata\":{}," \
+	"\"model\":\"bench-model\",\"output\":["
+#define RESP_SNAPSHOT_B "],\"parallel_tool_calls\":true,\"presence_penalty\":0,\"frequency_penalty\":0," \
+	"\"previous_response_id\":null,\"prompt_cache_key\":null,\"prompt_cache_retention\":null," \
+	"\"reasoning\":{\"effort\":null,\"summary\":null},\"safety_identifier\":null,\"service_tier\":\"default\"," \
+	"\"store\":true,\"temperature\":1,\"text\":{\"format\":{\"type\":\"text\"},\"verbosity\":\"medium\"}," \
+	"\"tool_choice\":\"auto\",\"tools\":[],\"top_logprobs\":0,\"top_p\":1,\"truncation\":\"disabled\",\"usage\":"
+#define RESP_USAGE "{\"input_tokens\":42,\"input_tokens_details\":{\"cached_tokens\":0,\"cache_write_tokens\":0}," \
+	"\"output_tokens\":%d,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":%d}"
+#define RESP_ITEM "{\"id\":\"msg_bench%048lu\",\"type\":\"message\",\"status\":\"%s\",\"role\":\"assistant\",\"content\":["
+#define RESP_PART "{\"type\":\"output_text\",\"text\":\"%s\",\"annotations\":[],\"logprobs\":[]}"
+#define RESP_WHERE "\"item_id\":\"msg_bench%048lu\",\"output_index\":0,\"content_index\":0,"
+
+/* The whole text of an n-delta answer (" tok00001 tok00002 ..."), cached per thread. */
+static const char *resp_text(int n)
+{
+	static _Thread_local char *text;
+	static _Thread_local int text_n = -1;
+	if (n != text_n) {
+		free(text);
+		text = malloc((size_t)n * 16 + 1);
+		if (!text) { perror("malloc"); exit(1); }
+		size_t len = 0;
+		for (int i = 1; i <= n; i++) len += (size_t)sprintf(text + len, " tok%05d", i % 100000);
+		text[len] = 0;
+		text_n = n;
+	}
+	return text;
+}
+
+static void resp_snapshot(struct evbuffer *b, unsigned long id, int done, int n)
+{
+	evbuffer_add_printf(b, RESP_SNAPSHOT_A, id, done ? "completed" : "in_progress", done ? "1700000001" : "null");
+	if (done) {
+		evbuffer_add_printf(b, RESP_ITEM, id, "completed");
+		evbuffer_add_printf(b, RESP_PART, resp_text(n));
+		evbuffer_add(b, "]}", 2);
+	}
+	evbuffer_add_printf(b, RESP_SNAPSHOT_B);
+	if (done) evbuffer_add_printf(b, RESP_USAGE, n, n + 42);
+	else evbuffer_add(b, "null", 4);
+	evbuffer_add(b, ",\"user\":null}", 13);
+}
+
+/* Event i of an n-delta Responses stream (i = sequence_number; i = n + 8 is [DONE]). */
+static void add_resp_event(struct evbuffer *b, unsigned long id, int i, int n)
+{
+	static const char *const open[] = { "response.created", "response.in_progress",
+		"response.output_item.added", "response.content_part.added" };
+	static const char *const close[] = { "response.output_text.done", "response.content_part.done",
+		"response.output_item.done", "response.completed" };
+	if (i == n + 8) {
+		evbuffer_add(b, "data: [DONE]\n\n", 14);
+		return;
+	}
+	const char *type = i < 4 ? open[i] : i < n + 4 ? "response.output_text.delta" : close[i - n - 4];
+	evbuffer_add_printf(b, "event: %s\ndata: {\"type\":\"%s\",\"sequence_number\":%d,", type, type, i);
+	switch (i < 4 ? i : i < n + 4 ? 4 : i - n + 1) {
+	case 0: case 1: /* created, in_progress */
+		evbuffer_add(b, "\"response\":", 11);
+		resp_snapshot(b, id, 0, n);
+		break;
+	case 2: /* output_item.added */
+		evbuffer_add_printf(b, "\"output_index\":0,\"item\":" RESP_ITEM "]}", id, "in_progress");
+		break;
+	case 3: /* content_part.added */
+		evbuffer_add_printf(b, RESP_WHERE "\"part\":" RESP_PART, id, "");
+		break;
+	case 4: /* output_text.delta */
+		evbuffer_add_printf(b, RESP_WHERE "\"delta\":\" tok%05d\",\"logprobs\":[]", id, (i - 3) % 100000);
+		break;
+	case 5: /* output_text.done */
+		evbuffer_add_printf(b, RESP_WHERE "\"text\":\"%s\",\"logprobs\":[]", id, resp_text(n));
+		break;
+	case 6: /* content_part.done */
+		evbuffer_add_printf(b, RESP_WHERE "\"part\":" RESP_PART, id, resp_text(n));
+		break;
+	case 7: /* output_item.done */
+		evbuffer_add_printf(b, "\"output_index\":0,\"item\":" RESP_ITEM RESP_PART "]}", id, "completed",
+			resp_text(n));
+		break;
+	default: /* completed */
+		evbuffer_add(b, "\"response\":", 11);
+		resp_snapshot(b, id, 1, n);
+		break;
+	}
+	evbuffer_add(b, "}\n\n", 3);
+}
+
 /* ---- request parsing (only what the benchmark needs; no JSON parser) ---- */
 
 /* Returns the string value of "key" (borrowed, not terminated) or NULL. */
@@ -120,6 +222,7 @@ struct stream {
 	struct timeval delay;
 	unsigned long id;
 	int next, n, paced;
+	int responses; /* a /responses stream: n deltas, n + 9 events */
 };
 
 static void stream_free(struct stream *s)
@@ -148,11 +251,20 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	stream_step(arg);
 }
 
+/* Paced Responses streams: the opening and closing events come back to back; each text delta and
+ * output_text.done (the end of generation) waits one pace. */
+static int resp_paced_before(const struct stream *s, int i)
+{
+	return i >= 4 && i <= s->n + 4;
+}
+
 static void stream_step(struct stream *s)
 {
 	struct evbuffer *b = evbuffer_new();
-	add_event(b, s->id, s->next, s->n);
-	if (s->next++ == s->n) { /* [DONE] sent: finish */
+	int last = s->responses ? s->n + 8 : s->n;
+	if (s->responses) add_resp_event(b, s->id, s->next, s->n);
+	else add_event(b, s->id, s->next, s->n);
+	if (s->next++ == last) { /* [DONE] sent: finish */
 		evhttp_send_reply_chunk(s->req, b);
 		evbuffer_free(b);
 		evhttp_connection_set_closecb(s->conn, NULL, NULL);
@@ -160,7 +272,7 @@ static void stream_step(struct stream *s)
 		stream_free(s);
 		return;
 	}
-	if (s->paced) {
+	if (s->paced && (!s->responses || resp_paced_before(s, s->next))) {
 		evhttp_send_reply_chunk(s->req, b);
 		evtimer_add(s->timer, &s->delay);
 	} else {
@@ -169,7 +281,7 @@ static void stream_step(struct stream *s)
 	evbuffer_free(b);
 }
 
-static void stream_start(struct evhttp_request *req, const char *model, size_t mlen)
+static void stream_start(struct evhttp_request *req, const char *model, size_t mlen, int responses)
 {
 	static _Thread_local unsigned long next_id;
 	struct stream *s = calloc(1, sizeof *s);
@@ -179,13 +291,16 @@ static void stream_start(struct evhttp_request *req, const char *model, size_t m
 	if (mlen < sizeof m) {
 		memcpy(m, model, mlen);
 		m[mlen] = 0;
-		if (sscanf(m, "stream-%d-%d", &n, &d) < 1 || n < 3 || n > MAX_EVENTS) n = DEFAULT_EVENTS;
+		const char *shape = strstr(m, "stream-"); /* e.g. a deployment's "resp-stream-200-5" */
+		if (!shape || sscanf(shape, "stream-%d-%d", &n, &d) < 1 || n < 3 || n > MAX_EVENTS)
+			n = DEFAULT_EVENTS;
 		if (d < 0) d = 0;
 	}
 	s->req = req;
 	s->conn = evhttp_request_get_connection(req);
 	s->id = ++next_id;
 	s->n = n;
+	s->responses = responses;
 	s->paced = d > 0;
 	s->delay.tv_sec = d / 1000;
 	s->delay.tv_usec = (d % 1000) * 1000;
@@ -211,7 +326,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		evhttp_send_reply(req, 200, "OK", NULL);
 		return;
 	}
-	if (pl < 17 || strcmp(path + pl - 17, "/chat/completions") != 0) {
+	int responses = pl >= 10 && strcmp(path + pl - 10, "/responses") == 0;
+	if (!responses && (pl < 17 || strcmp(path + pl - 17, "/chat/completions") != 0)) {
 		evhttp_send_error(req, 404, NULL);
 		return;
 	}
@@ -224,7 +340,13 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const char *body = (const char *)evbuffer_pullup(in, -1);
 	const char *model = body ? json_str(body, len, "\"model\"", &mlen) : NULL;
 	if (body && json_true(body, len, "\"stream\"")) {
-		stream_start(req, model ? model : "", mlen);
+		stream_start(req, model ? model : "", mlen, responses);
+		return;
+	}
+	if (responses) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+		resp_snapshot(out, 1, 1, 10);
+		evhttp_send_reply(req, 200, "OK", NULL);
 		return;
 	}
 	int big = model && mlen == 3 && memcmp(model, "big", 3) == 0;
