@@ -345,7 +345,9 @@ struct sy_upstream_xfer *sy_upstream_start(struct sy_upstream *u, const struct s
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(req->connect_ms ? req->connect_ms : 10000));
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    /* Waiting for a connection that may multiplex only pays off for HTTP/2 (TLS + ALPN); on
+     * cleartext HTTP/1.1 it can hold a new transfer behind long-running ones. */
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, strncmp(req->url, "https:", 6) == 0 ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     set_method_and_body(e, req);
