@@ -2,12 +2,12 @@
 # Install the Debian packages Switchyard needs that are missing on this machine.
 #   scripts/install-deps.sh          build + run
 #   scripts/install-deps.sh --test   also what the test suite needs (clang/ASan, Node for the SDK tests,
-#                                    PostgreSQL for the store tests)
+#                                    PostgreSQL and Redis for the store tests)
 #   scripts/install-deps.sh --bench  also what bench/ needs (wrk, nginx)
 set -euo pipefail
 
-build_pkgs=(cmake pkg-config gcc make libevent-dev libcurl4-openssl-dev libjson-c-dev libyaml-dev libsqlite3-dev libpq-dev libssl-dev)
-test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema curl postgresql)
+build_pkgs=(cmake pkg-config gcc make libevent-dev libcurl4-openssl-dev libjson-c-dev libyaml-dev libsqlite3-dev libpq-dev libssl-dev libhiredis-dev)
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev python3 python3-jsonschema curl postgresql redis-server)
 bench_pkgs=(wrk nginx-light)
 
 want=("${build_pkgs[@]}")

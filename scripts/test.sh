@@ -2,7 +2,8 @@
 # The whole test suite: unit tests (cmocka/CTest), integration tests (the real binary against a
 # fake upstream on loopback), SDK tests (the official `openai` npm package), and the unit and
 # integration suites again under ASan+UBSan (clang). The store suite also runs against a throwaway
-# PostgreSQL (scripts/pg-test-server.sh). Ends with one line: `N passed, M failed`.
+# PostgreSQL and Redis (scripts/pg-test-server.sh, scripts/redis-test-server.sh). Ends with one
+# line: `N passed, M failed`.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,13 +15,21 @@ mkdir -p "$logs"
 total_pass=0
 total_fail=0
 
-# A throwaway PostgreSQL for the store's conformance tests (unit suites below), stopped on exit.
+# A throwaway PostgreSQL and Redis for the store's conformance tests (unit suites below), both
+# stopped on exit.
 pg_dir=$(mktemp -d /tmp/sy-pg-XXXXXX)  # outside the tree: the postgres user must reach it
-trap '"$root/scripts/pg-test-server.sh" stop "$pg_dir" >/dev/null 2>&1' EXIT
+redis_dir=$(mktemp -d /tmp/sy-redis-XXXXXX)
+trap '"$root/scripts/pg-test-server.sh" stop "$pg_dir" >/dev/null 2>&1
+      "$root/scripts/redis-test-server.sh" stop "$redis_dir" >/dev/null 2>&1' EXIT
 if SWITCHYARD_TEST_PG_URL=$("$root/scripts/pg-test-server.sh" start "$pg_dir" 2>"$logs/pg-test-server.log"); then
   export SWITCHYARD_TEST_PG_URL
 else
   echo "---- PostgreSQL test server did not start (store tests will fail) ----"; tail -n 30 "$logs/pg-test-server.log"
+fi
+if SWITCHYARD_TEST_REDIS_URL=$("$root/scripts/redis-test-server.sh" start "$redis_dir" 2>"$logs/redis-test-server.log"); then
+  export SWITCHYARD_TEST_REDIS_URL
+else
+  echo "---- Redis test server did not start (store tests will fail) ----"; tail -n 30 "$logs/redis-test-server.log"
 fi
 count() { # suite-name passed failed
   printf '%-28s %4d passed, %d failed\n' "$1" "$2" "$3"

@@ -79,6 +79,10 @@ void sy_config_free(struct sy_config *cfg)
     free(cfg->keys);
     free(cfg->store.path);
     free(cfg->store.url);
+    free(cfg->redis.url);
+    free(cfg->redis.host);
+    free(cfg->redis.username);
+    free(cfg->redis.password);
     free(cfg->data_dir);
     for (size_t i = 0; i < cfg->ndeployments; i++)
         free_deployment(&cfg->deployments[i]);

@@ -62,6 +62,24 @@ struct sy_store_cfg {
     uint32_t max_conversation_items; /* items per conversation, default 10000 */
 };
 
+/* Redis, shared by all instances: background responses' event logs and cancel flags. */
+struct sy_redis_cfg {
+    char    *url;            /* redis://[[user]:password@]host[:port][/db]; NULL = no Redis */
+    char    *host;           /* parsed from url (IPv6 without brackets) */
+    uint16_t port;           /* default 6379 */
+    uint32_t db;             /* SELECTed after connecting, default 0 */
+    char    *username;       /* AUTH user (Redis 6 ACL); NULL = none */
+    char    *password;       /* AUTH password; NULL = no AUTH */
+};
+
+/* Background responses (`background: true`). */
+struct sy_background_cfg {
+    uint32_t lease_s;        /* a run's lease, renewed every lease_s/3; a run whose lease passed
+                                is failed by the sweeper. Default 30, min 3 */
+    uint32_t max_per_key;    /* queued/in-progress background responses per gateway key, default 16 */
+    uint32_t max_total;      /* ... over all keys and instances, default 256 */
+};
+
 struct sy_server_cfg {
     char    *host;           /* listen host, default "127.0.0.1" */
     uint16_t port;           /* default 8080 */
@@ -80,6 +98,8 @@ struct sy_config {
     struct sy_gateway_key *keys;     /* empty = no auth */
     size_t nkeys;
     struct sy_store_cfg store;
+    struct sy_redis_cfg redis;
+    struct sy_background_cfg background;
     char *data_dir;          /* SWITCHYARD_DATA_DIR, default "./data" */
     struct sy_deployment *deployments;
     size_t ndeployments;
@@ -91,7 +111,8 @@ struct sy_config {
 
 /* Build a config. `path` may be NULL (environment only). Environment variables read:
  * SWITCHYARD_UPSTREAM_URL (else OPENAI_BASE_URL), SWITCHYARD_UPSTREAM_API (chat|responses),
- * OPENAI_API_KEY, SWITCHYARD_DATA_DIR, SWITCHYARD_API_KEYS (comma-separated), and every
+ * OPENAI_API_KEY, SWITCHYARD_DATA_DIR, SWITCHYARD_API_KEYS (comma-separated),
+ * SWITCHYARD_REDIS_URL (when the file has no redis.url), and every
  * variable named by `os.environ/NAME` / `${NAME}` in the file.
  * On failure returns non-OK and appends EVERY problem found to errs (with file, line, col for
  * file problems), and *out is NULL. On success *out is owned by the caller.

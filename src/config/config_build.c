@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config/config_values.h"
 #include "core/buf.h"
 #include "core/xmalloc.h"
 
@@ -96,6 +97,35 @@ static void build_store(struct sy_cfg_ctx *c, const struct sy_raw_store *rs, str
         sy_cfg_error(c, rs->self.line, rs->self.col, "store: missing required key 'url' (needed for kind postgres)");
 }
 
+/* redis.url from the file, else SWITCHYARD_REDIS_URL (checked here: it has no file position). */
+static void build_redis(struct sy_cfg_ctx *c, const struct sy_raw_redis *rr, const struct sy_env_settings *env,
+                        struct sy_redis_cfg *r)
+{
+    const char *url = rr && rr->url.set ? rr->url.s : rr && rr->self.set ? NULL : env->redis_url;
+    if (!url)
+        return;
+    struct sy_redis_addr a;
+    char err[400];
+    if (!sy_cfg_parse_redis_url(url, &a, err, sizeof err)) {
+        /* a file value was checked by its field table already */
+        sy_diag_list_add(c->errs, NULL, 0, 0, "SWITCHYARD_REDIS_URL: %s", err);
+        return;
+    }
+    r->url = sy_xstrdup(url);
+    r->host = sy_xstrdup(a.host);
+    r->port = a.port;
+    r->db = a.db;
+    r->username = a.has_user ? sy_xstrdup(a.user) : NULL;
+    r->password = a.has_password ? sy_xstrdup(a.password) : NULL;
+}
+
+static void build_background(const struct sy_raw_background *rb, struct sy_background_cfg *b)
+{
+    b->lease_s = (uint32_t)pick(&rb->lease_s, 30);
+    b->max_per_key = (uint32_t)pick(&rb->max_per_key, 16);
+    b->max_total = (uint32_t)pick(&rb->max_total, 256);
+}
+
 static void add_key(struct sy_config *cfg, const char *key, const char *name)
 {
     struct sy_gateway_key *k = &cfg->keys[cfg->nkeys++];
@@ -134,6 +164,9 @@ void sy_cfg_build(struct sy_cfg_ctx *c, const struct sy_raw_file *rf, const stru
     else
         cfg->data_dir = sy_xstrdup(env->data_dir ? env->data_dir : "./data");
     build_store(c, rf ? &rf->store : NULL, cfg);
+    build_redis(c, rf ? &rf->redis : NULL, env, &cfg->redis);
+    static const struct sy_raw_background no_background;
+    build_background(rf ? &rf->background : &no_background, &cfg->background);
     build_keys(rf, env, cfg);
     sy_cfg_build_deployments(c, rf, env, cfg);
 }

@@ -169,5 +169,6 @@ void sy_cfg_read_env(struct sy_arena *a, struct sy_env_settings *env, struct sy_
     read_api(env, errs);
     env->api_key = env_dup(a, "OPENAI_API_KEY");
     env->data_dir = env_dup(a, "SWITCHYARD_DATA_DIR");
+    env->redis_url = env_dup(a, "SWITCHYARD_REDIS_URL");
     read_keys(a, env);
 }

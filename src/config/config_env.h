@@ -20,6 +20,7 @@ struct sy_env_settings {
     enum sy_provider_kind kind; /* from SWITCHYARD_UPSTREAM_API, default openai-chat */
     const char *api_key;        /* OPENAI_API_KEY; NULL when unset or empty */
     const char *data_dir;       /* SWITCHYARD_DATA_DIR; NULL when unset or empty */
+    const char *redis_url;      /* SWITCHYARD_REDIS_URL (validated when used); NULL when unset */
     const char **keys;          /* SWITCHYARD_API_KEYS entries: trimmed, non-empty */
     size_t nkeys;
 };

@@ -82,6 +82,13 @@ static bool check_nonempty_secret(struct sy_cfg_ctx *c, struct sy_cfg_val *v, ch
     return false;
 }
 
+static bool check_redis_url(struct sy_cfg_ctx *c, struct sy_cfg_val *v, char *err, size_t n)
+{
+    (void)c;
+    struct sy_redis_addr a;
+    return sy_cfg_parse_redis_url(v->s, &a, err, n);
+}
+
 /* ---- tables ---------------------------------------------------------------------------- */
 
 static const struct sy_field timeouts_fields[] = {
@@ -112,6 +119,18 @@ static const struct sy_field store_fields[] = {
     FIELD(struct sy_raw_store, max_response_bytes, SY_F_SIZE, .min = 1024, .max = GIB),
     FIELD(struct sy_raw_store, max_chain, SY_F_UINT, .min = 1, .max = 100000),
     FIELD(struct sy_raw_store, max_conversation_items, SY_F_UINT, .min = 1, .max = 10000000),
+    { 0 },
+};
+
+static const struct sy_field redis_fields[] = {
+    FIELD(struct sy_raw_redis, url, SY_F_SECRET, .required = true, .check = check_redis_url),
+    { 0 },
+};
+
+static const struct sy_field background_fields[] = {
+    FIELD(struct sy_raw_background, lease_s, SY_F_UINT, .min = 3, .max = 86400),
+    FIELD(struct sy_raw_background, max_per_key, SY_F_UINT, .min = 1, .max = 1000000),
+    FIELD(struct sy_raw_background, max_total, SY_F_UINT, .min = 1, .max = 1000000),
     { 0 },
 };
 
@@ -169,6 +188,8 @@ static const struct sy_field file_fields[] = {
     FIELD(struct sy_raw_file, server, SY_F_MAP, .sub = server_fields),
     { .name = "keys", .type = SY_F_CUSTOM, .off = offsetof(struct sy_raw_file, keys_list), .fn = keys_fn },
     FIELD(struct sy_raw_file, store, SY_F_MAP, .sub = store_fields),
+    FIELD(struct sy_raw_file, redis, SY_F_MAP, .sub = redis_fields),
+    FIELD(struct sy_raw_file, background, SY_F_MAP, .sub = background_fields),
     FIELD(struct sy_raw_file, data_dir, SY_F_STR),
     FIELD(struct sy_raw_file, model_list, SY_F_CUSTOM, .fn = model_list_fn),
     /* LiteLLM proxy sections: accepted with a warning, content not validated */

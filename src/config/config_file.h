@@ -22,6 +22,14 @@ struct sy_raw_store {
         max_conversation_items;
 };
 
+struct sy_raw_redis {
+    struct sy_cfg_val self, url;
+};
+
+struct sy_raw_background {
+    struct sy_cfg_val self, lease_s, max_per_key, max_total;
+};
+
 struct sy_raw_key {
     struct sy_cfg_val self, key, name;
 };
@@ -41,6 +49,8 @@ struct sy_raw_file {
     struct sy_cfg_val self, data_dir, keys_list, model_list, ignored;
     struct sy_raw_server server;
     struct sy_raw_store store;
+    struct sy_raw_redis redis;
+    struct sy_raw_background background;
     struct sy_raw_key *keys;      /* in the arena */
     size_t nkeys;
     struct sy_raw_model *models;  /* in the arena */

@@ -199,3 +199,129 @@ bool sy_cfg_check_url(char *url, char *err, size_t n)
     }
     return true;
 }
+
+#define REDIS_URL_FORM "expected redis://[[user]:password@]host[:port][/db]"
+
+static int hex_val(char c)
+{
+    return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower((unsigned char)c) - 'a' + 10) : -1;
+}
+
+/* Percent-decode s[0..len) into out[outn]. False when malformed or too long. */
+static bool pct_decode(const char *s, size_t len, char *out, size_t outn)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '%') {
+            if (i + 2 >= len || hex_val(s[i + 1]) < 0 || hex_val(s[i + 2]) < 0)
+                return false;
+            c = (char)(hex_val(s[i + 1]) * 16 + hex_val(s[i + 2]));
+            i += 2;
+        }
+        if (c == '\0' || o + 1 >= outn)
+            return false;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return true;
+}
+
+static bool redis_userinfo(const char *s, size_t len, struct sy_redis_addr *a, char *err, size_t n)
+{
+    const char *colon = memchr(s, ':', len);
+    if (!colon) {
+        snprintf(err, n, "%s (a password goes after a ':', as in redis://:secret@host)", REDIS_URL_FORM);
+        return false;
+    }
+    size_t ulen = (size_t)(colon - s);
+    a->has_user = ulen > 0;
+    a->has_password = true;
+    if ((ulen && !pct_decode(s, ulen, a->user, sizeof a->user)) ||
+        !pct_decode(colon + 1, len - ulen - 1, a->password, sizeof a->password)) {
+        snprintf(err, n, "%s: malformed or too long user or password", REDIS_URL_FORM);
+        return false;
+    }
+    return true;
+}
+
+/* host[:port] from s[0..len). */
+static bool redis_hostport(const char *s, size_t len, struct sy_redis_addr *a, char *err, size_t n)
+{
+    const char *h = s, *port = NULL;
+    size_t hlen = len;
+    if (len && s[0] == '[') {
+        const char *close = memchr(s, ']', len);
+        if (!close || (close + 1 < s + len && close[1] != ':')) {
+            snprintf(err, n, "%s: an IPv6 host goes in brackets, as in redis://[::1]:6379", REDIS_URL_FORM);
+            return false;
+        }
+        h = s + 1;
+        hlen = (size_t)(close - s - 1);
+        port = close + 1 < s + len ? close + 2 : NULL;
+    } else {
+        const char *colon = memchr(s, ':', len);
+        if (colon) {
+            hlen = (size_t)(colon - s);
+            port = colon + 1;
+        }
+    }
+    if (hlen == 0 || hlen >= sizeof a->host || !host_chars_ok(h, hlen)) {
+        snprintf(err, n, "%s: missing or invalid host", REDIS_URL_FORM);
+        return false;
+    }
+    memcpy(a->host, h, hlen);
+    a->host[hlen] = '\0';
+    a->port = 6379;
+    if (port) {
+        uint64_t v;
+        bool overflow;
+        size_t plen = (size_t)(s + len - port);
+        size_t k = read_digits(port, &v, &overflow);
+        if (k == 0 || k != plen || overflow || v < 1 || v > 65535) {
+            snprintf(err, n, "%s: the port must be a number between 1 and 65535", REDIS_URL_FORM);
+            return false;
+        }
+        a->port = (uint16_t)v;
+    }
+    return true;
+}
+
+bool sy_cfg_parse_redis_url(const char *s, struct sy_redis_addr *a, char *err, size_t n)
+{
+    memset(a, 0, sizeof *a);
+    if (strncasecmp(s, "rediss://", 9) == 0) {
+        snprintf(err, n, "TLS (rediss://) is not supported: hiredis 0.14 has no TLS");
+        return false;
+    }
+    if (strncasecmp(s, "redis://", 8) != 0) {
+        snprintf(err, n, "%s", REDIS_URL_FORM);
+        return false;
+    }
+    /* user and password reach to the last '@' (a password from ${NAME} may hold any character);
+     * host, port and db after it are strict */
+    const char *p = s + 8;
+    const char *at = strrchr(p, '@');
+    if (at && !redis_userinfo(p, (size_t)(at - p), a, err, n))
+        return false;
+    const char *hp = at ? at + 1 : p;
+    if (strpbrk(hp, "?#")) {
+        snprintf(err, n, "%s (no query or fragment)", REDIS_URL_FORM);
+        return false;
+    }
+    const char *slash = strchr(hp, '/');
+    size_t hp_len = slash ? (size_t)(slash - hp) : strlen(hp);
+    if (!redis_hostport(hp, hp_len, a, err, n))
+        return false;
+    if (slash && slash[1]) {
+        uint64_t v;
+        bool overflow;
+        size_t k = read_digits(slash + 1, &v, &overflow);
+        if (k == 0 || slash[1 + k] != '\0' || overflow || v > 1000000) {
+            snprintf(err, n, "%s: the database must be a number", REDIS_URL_FORM);
+            return false;
+        }
+        a->db = (uint32_t)v;
+    }
+    return true;
+}

@@ -22,4 +22,15 @@ bool sy_cfg_parse_listen(const char *s, char *host, size_t hostn, uint16_t *port
 /* Check an http:// or https:// URL and strip its trailing '/' characters in place. */
 bool sy_cfg_check_url(char *url, char *err, size_t n);
 
+/* A Redis URL, redis://[[user]:password@]host[:port][/db] (port default 6379, db default 0;
+ * user and password percent-decoded). Messages never echo the URL (it may hold a password). */
+struct sy_redis_addr {
+    char host[256];
+    uint16_t port;
+    uint32_t db;
+    char user[128], password[256];
+    bool has_user, has_password;
+};
+bool sy_cfg_parse_redis_url(const char *s, struct sy_redis_addr *out, char *err, size_t n);
+
 #endif

@@ -51,6 +51,22 @@ const struct sy_migration sy_migrations[] = {
                " PRIMARY KEY (conversation_id, seq));"
                "CREATE INDEX conversation_items_item ON conversation_items (conversation_id, item_id);",
     },
+    /* 3: background runs: the run's lease and owner instance, the cancel flag, the error the
+     * stale-run sweeper records, and the event log (seq → SSE event text) */
+    {
+        .sql = "ALTER TABLE responses ADD COLUMN background INTEGER NOT NULL DEFAULT 0;"
+               "ALTER TABLE responses ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;"
+               "ALTER TABLE responses ADD COLUMN instance TEXT;"
+               "ALTER TABLE responses ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;"
+               "ALTER TABLE responses ADD COLUMN error TEXT;"
+               "CREATE INDEX responses_running ON responses (lease_until)"
+               " WHERE background = 1 AND status IN ('queued', 'in_progress');"
+               "CREATE TABLE response_events ("
+               " response_id TEXT NOT NULL,"
+               " seq BIGINT NOT NULL,"
+               " sse TEXT NOT NULL,"
+               " PRIMARY KEY (response_id, seq));",
+    },
 };
 
 const int sy_migrations_count = (int)(sizeof sy_migrations / sizeof sy_migrations[0]);

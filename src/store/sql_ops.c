@@ -2,6 +2,9 @@
  * sweep (see sql_ops.h). */
 #include "store/sql_ops.h"
 
+#include "core/log.h"
+#include "store/redis.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,11 @@ static const struct {
     [SY_STORE_GET_CONVERSATION] = { sy_sql_get_conversation, false },
     [SY_STORE_LIST_CONVERSATION_ITEMS] = { sy_sql_list_conversation_items, false },
     [SY_STORE_GET_CONVERSATION_ITEM] = { sy_sql_get_conversation_item, false },
+    [SY_STORE_UPDATE_RUN] = { sy_sql_update_run, true },
+    [SY_STORE_APPEND_EVENTS] = { sy_sql_append_events, true },
+    [SY_STORE_READ_EVENTS] = { sy_sql_read_events, false },
+    [SY_STORE_REQUEST_CANCEL] = { sy_sql_request_cancel, true },
+    [SY_STORE_COUNT_ACTIVE] = { sy_sql_count_active, false },
     [SY_STORE_SWEEP] = { sy_sql_sweep, true },
 };
 
@@ -113,6 +121,11 @@ sy_status sy_sql_dberr(struct sy_sql_op *o)
     return sy_sql_fail(o, SY_EINTERNAL, "%s store: %s", o->db->kind, o->db->err);
 }
 
+sy_status sy_sql_redis_fail(struct sy_sql_op *o)
+{
+    return sy_sql_fail(o, SY_EINTERNAL, "redis: %s", sy_redis_err(o->rd));
+}
+
 int64_t sy_sql_int(sy_slice s)
 {
     char buf[32];
@@ -187,19 +200,20 @@ sy_status sy_sql_list_items(struct sy_sql_op *o, const struct sy_sql_list *q, sy
 struct sweep_sql {
     const char *select;     /* $1 now, $2 batch → ids */
     const char *del_row;    /* $1 id, $2 now → the id when deleted */
-    const char *del_items;  /* $1 id */
+    const char *del_items[2]; /* $1 id (the second may be NULL) */
 };
 
+/* Redis event logs expire by themselves (EXPIREAT, the same time). */
 static const struct sweep_sql sweep_responses = {
     "SELECT id FROM responses WHERE expires_at <= $1 LIMIT $2",
     "DELETE FROM responses WHERE id = $1 AND expires_at <= $2 RETURNING id",
-    "DELETE FROM response_items WHERE response_id = $1",
+    { "DELETE FROM response_items WHERE response_id = $1", "DELETE FROM response_events WHERE response_id = $1" },
 };
 
 static const struct sweep_sql sweep_conversations = {
     "SELECT id FROM conversations WHERE expires_at <= $1 LIMIT $2",
     "DELETE FROM conversations WHERE id = $1 AND expires_at <= $2 RETURNING id",
-    "DELETE FROM conversation_items WHERE conversation_id = $1",
+    { "DELETE FROM conversation_items WHERE conversation_id = $1", NULL },
 };
 
 /* One batch: up to SWEEP_BATCH rows of one table with their items. Returns how many were
@@ -221,8 +235,10 @@ static int sweep_batch(struct sy_sql_op *o, const struct sweep_sql *q)
         bool deleted = db->ops->next(db);
         if (db->ops->end(db) != SY_OK)
             return -1;
-        if (deleted && sy_db_exec(db, q->del_items, SY_DB_ARGS(SY_DB_T(ids[i]))) != SY_OK)
-            return -1;
+        for (int k = 0; deleted && k < 2 && q->del_items[k]; k++) {
+            if (sy_db_exec(db, q->del_items[k], SY_DB_ARGS(SY_DB_T(ids[i]))) != SY_OK)
+                return -1;
+        }
         o->res->swept += deleted;
     }
     return n;
@@ -250,6 +266,13 @@ static sy_status sweep_table(struct sy_sql_op *o, const struct sweep_sql *q)
 
 sy_status sy_sql_sweep(struct sy_sql_op *o)
 {
+    uint64_t failed = 0;
+    sy_status st = sy_sql_fail_stale_runs(o, &failed);
+    if (failed)
+        sy_warn("store: %llu background responses failed: the instance running them stopped renewing its lease",
+                (unsigned long long)failed);
+    if (st != SY_OK)
+        return st;
     if (sweep_table(o, &sweep_responses) != SY_OK)
         return o->res->status;
     return sweep_table(o, &sweep_conversations);

@@ -20,6 +20,7 @@ struct sy_sql_op {
     const struct sy_store_limits *lim;
     int64_t now;                        /* unix seconds */
     int64_t ttl_s;                      /* 0 = rows never expire */
+    struct sy_redis *rd;                /* event logs and cancel flags there; NULL = in SQL */
 };
 
 /* Writes go to the writer (SQLite) and run in a write transaction. */
@@ -38,6 +39,10 @@ sy_slice sy_sql_dup(struct sy_sql_op *o, sy_slice s);
 void sy_sql_push_item(struct sy_sql_op *o, sy_slice id, sy_slice json);
 /* expires_at for a row whose clock starts at t. */
 struct sy_db_param sy_sql_expiry(const struct sy_sql_op *o, int64_t t);
+/* ENOTFOUND "No response found with id '<rq->id>'." */
+sy_status sy_sql_response_not_found(struct sy_sql_op *o);
+/* EINTERNAL with what Redis met. */
+sy_status sy_sql_redis_fail(struct sy_sql_op *o);
 
 /* A paged list of items: `seek` finds the seq of the `after` item ($1 parent, $2 item id); `asc`
  * and `desc` list (item_id, item) rows of $1 past seq $2, at most $3. */
@@ -60,11 +65,20 @@ sy_status sy_sql_add_conversation_items(struct sy_sql_op *o);
 sy_status sy_sql_delete_conversation_item(struct sy_sql_op *o);
 sy_status sy_sql_get_conversation_item(struct sy_sql_op *o);
 sy_status sy_sql_list_conversation_items(struct sy_sql_op *o);
+/* Background runs (sql_runs.c). */
+sy_status sy_sql_update_run(struct sy_sql_op *o);
+sy_status sy_sql_append_events(struct sy_sql_op *o);
+sy_status sy_sql_read_events(struct sy_sql_op *o);
+sy_status sy_sql_request_cancel(struct sy_sql_op *o);
+sy_status sy_sql_count_active(struct sy_sql_op *o);
+/* Fail background runs whose lease has passed, in bounded batches (each its own transaction). */
+sy_status sy_sql_fail_stale_runs(struct sy_sql_op *o, uint64_t *failed);
 /* Append items to conversation `id` (checked: exists, owner, live, room for them) after the
  * ones it has, bumping its updated_at. `fill` copies the conversation into the result. */
 sy_status sy_sql_conversation_append(struct sy_sql_op *o, sy_slice id, const struct sy_store_item *const *lists,
                                      const size_t *counts, size_t nlists, bool fill);
-/* Delete expired rows in bounded batches, each its own transaction. */
+/* Fail stale background runs, then delete expired rows, in bounded batches, each its own
+ * transaction. */
 sy_status sy_sql_sweep(struct sy_sql_op *o);
 
 #endif

@@ -1,16 +1,20 @@
 /* Stored responses: put (with items, and the conversation append), get, delete, input items,
  * and the previous_response_id chain. */
+#include "store/redis.h"
 #include "store/sql_ops.h"
 
 #define RESPONSE_LIVE "id = $1 AND owner = $2 AND " SY_SQL_LIVE(3)
 
 static const char sql_insert_response[] =
     "INSERT INTO responses (id, owner, created_at, expires_at, status, model, previous_response_id,"
-    " conversation_id, response, bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+    " conversation_id, response, bytes, background, lease_until, instance, cancel_requested)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 static const char sql_insert_item[] =
     "INSERT INTO response_items (response_id, seq, kind, item_id, item) VALUES ($1, $2, $3, $4, $5)";
-static const char sql_replace_response[] = "DELETE FROM responses WHERE id = $1 AND owner = $2 RETURNING id";
+static const char sql_replace_response[] =
+    "DELETE FROM responses WHERE id = $1 AND owner = $2 RETURNING cancel_requested";
 static const char sql_delete_items[] = "DELETE FROM response_items WHERE response_id = $1";
+static const char sql_delete_events[] = "DELETE FROM response_events WHERE response_id = $1";
 
 static size_t put_bytes(const struct sy_store_req *rq)
 {
@@ -34,13 +38,15 @@ static sy_status insert_items(struct sy_sql_op *o, const struct sy_store_item *i
     return SY_OK;
 }
 
-/* A response stored again (same owner) replaces the earlier version and its items. */
-static sy_status drop_earlier(struct sy_sql_op *o)
+/* A response stored again (same owner) replaces the earlier version and its items (its event
+ * log stays, and so does a cancel request: *cancel gets it). */
+static sy_status drop_earlier(struct sy_sql_op *o, int64_t *cancel)
 {
     struct sy_db *db = o->db;
     if (db->ops->query(db, sql_replace_response, SY_DB_ARGS(SY_DB_T(o->rq->id), SY_DB_T(o->rq->owner))) != SY_OK)
         return sy_sql_dberr(o);
     bool existed = db->ops->next(db);
+    *cancel = existed ? sy_sql_int(db->ops->col(db, 0)) : 0;
     if (db->ops->end(db) != SY_OK)
         return sy_sql_dberr(o);
     if (existed && sy_db_exec(db, sql_delete_items, SY_DB_ARGS(SY_DB_T(o->rq->id))) != SY_OK)
@@ -61,13 +67,15 @@ sy_status sy_sql_put_response(struct sy_sql_op *o)
         if (sy_sql_conversation_append(o, rq->conversation_id, lists, counts, 2, false) != SY_OK)
             return o->res->status;
     }
-    if (drop_earlier(o) != SY_OK)
+    int64_t cancel = 0;
+    if (drop_earlier(o, &cancel) != SY_OK)
         return o->res->status;
     int64_t created = rq->created_at > 0 ? rq->created_at : o->now;
     if (sy_db_exec(o->db, sql_insert_response,
                    SY_DB_ARGS(SY_DB_T(rq->id), SY_DB_T(rq->owner), SY_DB_I(created), sy_sql_expiry(o, created), SY_DB_T(rq->status), SY_DB_T(rq->model),
                               SY_DB_OPT(rq->previous_response_id), SY_DB_OPT(rq->conversation_id),
-                              SY_DB_T(rq->response), SY_DB_I(bytes))) != SY_OK)
+                              SY_DB_T(rq->response), SY_DB_I(bytes), SY_DB_I(rq->background),
+                              SY_DB_I(rq->lease_until), SY_DB_OPT(rq->instance), SY_DB_I(cancel))) != SY_OK)
         return sy_sql_dberr(o);
     int64_t seq = 0;
     if (insert_items(o, rq->input, rq->ninput, "input", &seq) != SY_OK ||
@@ -76,7 +84,7 @@ sy_status sy_sql_put_response(struct sy_sql_op *o)
     return SY_OK;
 }
 
-static sy_status not_found(struct sy_sql_op *o)
+sy_status sy_sql_response_not_found(struct sy_sql_op *o)
 {
     return sy_sql_fail(o, SY_ENOTFOUND, "No response found with id '" SY_SLICE_FMT "'.", SY_SLICE_ARG(o->rq->id));
 }
@@ -85,8 +93,8 @@ sy_status sy_sql_get_response(struct sy_sql_op *o)
 {
     struct sy_db *db = o->db;
     if (db->ops->query(db,
-                       "SELECT response, status, previous_response_id, conversation_id, created_at FROM responses"
-                       " WHERE " RESPONSE_LIVE,
+                       "SELECT response, status, previous_response_id, conversation_id, created_at, background,"
+                       " error FROM responses WHERE " RESPONSE_LIVE,
                        SY_DB_ARGS(SY_DB_T(o->rq->id), SY_DB_T(o->rq->owner), SY_DB_I(o->now))) != SY_OK)
         return sy_sql_dberr(o);
     bool found = db->ops->next(db);
@@ -97,10 +105,12 @@ sy_status sy_sql_get_response(struct sy_sql_op *o)
         r->previous_response_id = sy_sql_dup(o, db->ops->col(db, 2));
         r->conversation_id = sy_sql_dup(o, db->ops->col(db, 3));
         r->created_at = sy_sql_int(db->ops->col(db, 4));
+        r->background = sy_sql_int(db->ops->col(db, 5)) != 0;
+        r->error = sy_sql_dup(o, db->ops->col(db, 6));
     }
     if (db->ops->end(db) != SY_OK)
         return sy_sql_dberr(o);
-    return found ? SY_OK : not_found(o);
+    return found ? SY_OK : sy_sql_response_not_found(o);
 }
 
 sy_status sy_sql_delete_response(struct sy_sql_op *o)
@@ -113,8 +123,13 @@ sy_status sy_sql_delete_response(struct sy_sql_op *o)
     if (db->ops->end(db) != SY_OK)
         return sy_sql_dberr(o);
     if (!found)
-        return not_found(o);
-    return sy_db_exec(db, sql_delete_items, SY_DB_ARGS(SY_DB_T(o->rq->id))) == SY_OK ? SY_OK : sy_sql_dberr(o);
+        return sy_sql_response_not_found(o);
+    if (sy_db_exec(db, sql_delete_items, SY_DB_ARGS(SY_DB_T(o->rq->id))) != SY_OK ||
+        sy_db_exec(db, sql_delete_events, SY_DB_ARGS(SY_DB_T(o->rq->id))) != SY_OK)
+        return sy_sql_dberr(o);
+    if (o->rd && !sy_redis_delete(o->rd, o->rq->id))
+        return sy_sql_redis_fail(o);
+    return SY_OK;
 }
 
 static const struct sy_sql_list input_items = {
@@ -135,7 +150,7 @@ sy_status sy_sql_list_input_items(struct sy_sql_op *o)
     bool found = db->ops->next(db);
     if (db->ops->end(db) != SY_OK)
         return sy_sql_dberr(o);
-    return found ? sy_sql_list_items(o, &input_items, o->rq->id) : not_found(o);
+    return found ? sy_sql_list_items(o, &input_items, o->rq->id) : sy_sql_response_not_found(o);
 }
 
 /* The chain ending at $1: each link's owner $2, alive at $3, at most $4 + 1 deep (one more
@@ -158,7 +173,7 @@ static sy_status check_chain(struct sy_sql_op *o)
         return sy_sql_dberr(o);
     if (!db->ops->next(db)) {
         db->ops->end(db);
-        return not_found(o);
+        return sy_sql_response_not_found(o);
     }
     sy_slice prev = sy_sql_dup(o, db->ops->col(db, 1));
     int64_t depth = sy_sql_int(db->ops->col(db, 2));

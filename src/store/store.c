@@ -2,10 +2,14 @@
  * completion back on the submitter's event_base, and detach. */
 #include <event2/event.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "core/xmalloc.h"
+#include "store/redis.h"
 #include "store/sql_ops.h"
 #include "store/store_internal.h"
 
@@ -29,10 +33,13 @@ static size_t items_text(const struct sy_store_item *it, size_t n)
 static size_t req_text(const struct sy_store_req *r)
 {
     const sy_slice *s[] = { &r->id, &r->owner, &r->item_id, &r->page.after, &r->status, &r->model,
-                            &r->previous_response_id, &r->conversation_id, &r->response, &r->metadata };
+                            &r->previous_response_id, &r->conversation_id, &r->response, &r->metadata,
+                            &r->instance };
     size_t t = 0;
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         t += s[i]->len + 1;
+    for (size_t i = 0; i < r->nevents; i++)
+        t += r->events[i].sse.len + 1;
     return t + items_text(r->input, r->ninput) + items_text(r->output, r->noutput) + items_text(r->items, r->nitems);
 }
 
@@ -57,12 +64,23 @@ static const struct sy_store_item *copy_items(struct copier *c, struct sy_store_
     return dst;
 }
 
+static const struct sy_store_event *copy_events(struct copier *c, struct sy_store_event *dst,
+                                                const struct sy_store_event *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        dst[i] = src[i];
+        copy_slice(c, &dst[i].sse);
+    }
+    return dst;
+}
+
 static struct sy_store_job *job_new(const struct sy_store_req *req)
 {
     size_t evsize = ALIGN16(event_get_struct_event_size());
     size_t nitems = req->ninput + req->noutput + req->nitems;
     size_t head = ALIGN16(sizeof(struct sy_store_job));
-    size_t arrays = ALIGN16(nitems * sizeof(struct sy_store_item));
+    size_t item_bytes = ALIGN16(nitems * sizeof(struct sy_store_item));
+    size_t arrays = item_bytes + ALIGN16(req->nevents * sizeof(struct sy_store_event));
     char *block = sy_xmalloc(head + evsize + arrays + req_text(req));
     struct sy_store_job *job = (struct sy_store_job *)block;
     memset(job, 0, sizeof *job);
@@ -72,12 +90,15 @@ static struct sy_store_job *job_new(const struct sy_store_req *req)
     struct sy_store_req *r = &job->req;
     *r = *req;
     sy_slice *s[] = { &r->id, &r->owner, &r->item_id, &r->page.after, &r->status, &r->model,
-                      &r->previous_response_id, &r->conversation_id, &r->response, &r->metadata };
+                      &r->previous_response_id, &r->conversation_id, &r->response, &r->metadata,
+                      &r->instance };
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         copy_slice(&c, s[i]);
     r->input = copy_items(&c, items, req->input, req->ninput);
     r->output = copy_items(&c, items + req->ninput, req->output, req->noutput);
     r->items = copy_items(&c, items + req->ninput + req->noutput, req->items, req->nitems);
+    r->events = copy_events(&c, (struct sy_store_event *)(block + head + evsize + item_bytes), req->events,
+                            req->nevents);
     job->has_nul = c.has_nul;
     return job;
 }
@@ -160,11 +181,23 @@ void sy_store_detach(struct sy_store_job *job)
 
 /* ---- open / close -------------------------------------------------------------------------- */
 
-static sy_status connect_all(struct sy_store *s, const struct sy_store_cfg *cfg, struct sy_diag *diag)
+/* Each store thread's Redis connection, made now so that a wrong URL fails the start. */
+static sy_status connect_redis(struct sy_store_thread *t, const struct sy_redis_cfg *rc, struct sy_diag *diag)
 {
+    t->redis = sy_redis_new(rc);
+    if (sy_redis_connect(t->redis))
+        return SY_OK;
+    return sy_diag_fail(diag, SY_EINTERNAL, NULL, "redis: %s", sy_redis_err(t->redis));
+}
+
+static sy_status connect_all(struct sy_store *s, const struct sy_config *config, struct sy_diag *diag)
+{
+    const struct sy_store_cfg *cfg = &config->store;
     for (unsigned i = 0; i < s->nthreads; i++) {
         struct sy_store_thread *t = &s->threads[i];
         if (s->be->connect(cfg, i == 0, &t->db, diag) != SY_OK)
+            return SY_EINTERNAL;
+        if (config->redis.url && connect_redis(t, &config->redis, diag) != SY_OK)
             return SY_EINTERNAL;
         if (i == 0 && s->be->migrate(t->db, &s->version, diag) != SY_OK)
             return SY_EINTERNAL;
@@ -203,6 +236,18 @@ static void queue_init(struct sy_store_queue *q)
     pthread_condattr_destroy(&attr);
 }
 
+/* "inst_" + 16 random hex digits. */
+static void make_instance_id(char *out, size_t n)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) { /* no entropy source: time and address */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        v = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)out;
+    }
+    snprintf(out, n, "inst_%016llx", (unsigned long long)v);
+}
+
 static struct sy_store *store_new(const struct sy_store_cfg *cfg, const struct sy_backend *be)
 {
     struct sy_store *s = sy_xcalloc(1, sizeof *s);
@@ -212,6 +257,7 @@ static struct sy_store *store_new(const struct sy_store_cfg *cfg, const struct s
                                        .max_conversation_items = cfg->max_conversation_items };
     s->ttl_s = cfg->ttl_s;
     s->sweep_interval_s = cfg->sweep_interval_s ? cfg->sweep_interval_s : 60;
+    make_instance_id(s->instance, sizeof s->instance);
     pthread_mutex_init(&s->mu, NULL);
     queue_init(&s->writes);
     queue_init(&s->reads);
@@ -234,7 +280,7 @@ sy_status sy_store_open(const struct sy_config *cfg, struct sy_store **out, stru
         return sy_diag_fail(diag, SY_EINVAL, NULL, "store: no %s configured",
                             be == &sy_backend_sqlite ? "path" : "url");
     struct sy_store *s = store_new(sc, be);
-    if (connect_all(s, sc, diag) != SY_OK || start_threads(s, diag) != SY_OK) {
+    if (connect_all(s, cfg, diag) != SY_OK || start_threads(s, diag) != SY_OK) {
         sy_store_close(s);
         return SY_EINTERNAL;
     }
@@ -245,6 +291,8 @@ sy_status sy_store_open(const struct sy_config *cfg, struct sy_store **out, stru
 int sy_store_schema_version(const struct sy_store *s) { return s->version; }
 
 const char *sy_store_kind(const struct sy_store *s) { return s->be->kind; }
+
+const char *sy_store_instance(const struct sy_store *s) { return s->instance; }
 
 void sy_store_close(struct sy_store *s)
 {
@@ -260,6 +308,7 @@ void sy_store_close(struct sy_store *s)
             pthread_join(s->threads[i].tid, NULL);
         if (s->threads[i].db)
             s->threads[i].db->ops->close(s->threads[i].db);
+        sy_redis_free(s->threads[i].redis);
     }
     free(s->threads);
     pthread_cond_destroy(&s->writes.cv);

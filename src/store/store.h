@@ -37,6 +37,9 @@ sy_status sy_store_open(const struct sy_config *cfg, struct sy_store **out, stru
 int sy_store_schema_version(const struct sy_store *s);
 /* "sqlite" or "postgres". */
 const char *sy_store_kind(const struct sy_store *s);
+/* This gateway instance's id ("inst_" + 16 hex digits, random, made at open): what it writes
+ * as `instance` of the background runs it runs. */
+const char *sy_store_instance(const struct sy_store *s);
 /* Finish the queued jobs (their callbacks are not run), stop the threads, close. */
 void sy_store_close(struct sy_store *s);
 
@@ -67,8 +70,33 @@ enum sy_store_op {
     SY_STORE_GET_CONVERSATION,  /* id, owner → conversation */
     SY_STORE_LIST_CONVERSATION_ITEMS, /* id, owner, page → items (limit 0: all, oldest first) */
     SY_STORE_GET_CONVERSATION_ITEM,   /* id, owner, item_id → items[0] */
+    /* background runs (see "Background runs" below) */
+    SY_STORE_UPDATE_RUN,        /* id, status, response (snapshot), lease_until, instance: the
+                                   running instance's progress and lease (matched by id alone)
+                                   → cancel_requested; ENOTFOUND when the response was deleted
+                                   or expired; ETOOBIG over store.max_response_bytes */
+    SY_STORE_APPEND_EVENTS,     /* id, events (seq ascending, continuing the log; an event whose
+                                   seq is already there is skipped, so a retry is harmless);
+                                   ENOTFOUND when the response was deleted or expired */
+    SY_STORE_READ_EVENTS,       /* id, owner, after_seq, page.limit (0: all) → events with
+                                   seq > after_seq in order (has_more: more beyond the limit),
+                                   + resp_status, background, response, error */
+    SY_STORE_REQUEST_CANCEL,    /* id, owner: set cancel_requested unless the response is terminal
+                                   → resp_status, background, response (as stored) */
+    SY_STORE_COUNT_ACTIVE,      /* owner → active_owner, active_total (background responses
+                                   queued / in_progress, unexpired, any instance; a run whose
+                                   lease has passed no longer counts, even before the sweeper
+                                   marked it failed) */
     /* maintenance */
-    SY_STORE_SWEEP,             /* delete expired rows now (the sweeper also runs on its own) → swept */
+    SY_STORE_SWEEP,             /* delete expired rows now (the sweeper also runs on its own) → swept;
+                                   also fails stale background runs (see below) */
+};
+
+/* One event of a background response's event log: its sequence number and the whole SSE event
+ * text ("event: …\ndata: …\n\n"). */
+struct sy_store_event {
+    int64_t  seq;
+    sy_slice sse;
 };
 
 /* Pagination as the OpenAI list endpoints have it. An `after` id that is not in the list →
@@ -98,6 +126,12 @@ struct sy_store_req {
     /* conversations */
     sy_slice metadata;              /* JSON object text; empty = {} */
     const struct sy_store_item *items;  size_t nitems;
+    /* background runs: PUT_RESPONSE (background true at create and in the final put), UPDATE_RUN */
+    bool     background;
+    int64_t  lease_until;           /* unix seconds; 0 = no lease (a finished run) */
+    sy_slice instance;              /* id of the gateway instance running it */
+    const struct sy_store_event *events; size_t nevents;  /* APPEND_EVENTS */
+    int64_t  after_seq;             /* READ_EVENTS: -1 = from the start */
 };
 
 /* A finished job. Memory belongs to the result and is freed after the callback returns. */
@@ -119,6 +153,14 @@ struct sy_store_result {
     bool      has_more;
     /* SWEEP: responses + conversations deleted */
     uint64_t  swept;
+    /* background runs */
+    bool      background;           /* GET_RESPONSE, READ_EVENTS, REQUEST_CANCEL */
+    bool      cancel_requested;     /* UPDATE_RUN */
+    sy_slice  error;                /* GET/READ_EVENTS/REQUEST_CANCEL: the error object JSON the
+                                       sweeper recorded for a stale run (empty otherwise) */
+    struct sy_store_event *events;  /* READ_EVENTS */
+    size_t    nevents;
+    uint64_t  active_owner, active_total; /* COUNT_ACTIVE */
 };
 
 typedef void (*sy_store_done_fn)(const struct sy_store_result *r, void *ctx);
@@ -131,6 +173,21 @@ struct sy_store_job *sy_store_submit(struct sy_store *s, struct event_base *base
                                      sy_store_done_fn done, void *ctx);
 /* The submitter no longer wants the result (call on the submitting loop, before `done` ran). */
 void sy_store_detach(struct sy_store_job *job);
+
+/* Background runs. A background response is PUT at create (status "queued", background true,
+ * a lease) and PUT again when it ends (final object, items, lease 0). While it runs, the
+ * instance running it calls UPDATE_RUN at least every lease_s/3 seconds (snapshot + new lease)
+ * and APPEND_EVENTS with every SSE event it produced (the event log that makes resume work).
+ * A run whose lease has passed while its status is still queued / in_progress belongs to an
+ * instance that died: the sweeper (every sweep_interval_s) sets its status "failed" and
+ * records error {"code":"server_error","message":"The gateway instance running this response
+ * stopped before it finished."}; GET / READ_EVENTS / REQUEST_CANCEL then report resp_status
+ * "failed" and that error (the response JSON itself still holds the last snapshot; the API
+ * patches it). Event logs expire and are deleted with their response. With `redis.url`
+ * configured, the event log and the cancel flag live in Redis (shared by all instances; the
+ * cancel flag is also kept in SQL; layout in src/store/redis.h), the rest in the SQL store;
+ * a job that cannot reach Redis fails with SY_EINTERNAL. A re-PUT keeps a cancel request and
+ * the event log; `error` is cleared by it (the PUT carries the truth). */
 
 /* Limits (from the config's store section): largest stored response (response + items,
  * bytes), longest previous_response_id chain loaded, items per conversation. Over a limit, the

@@ -40,6 +40,7 @@ struct sy_store_thread {
     pthread_t tid;
     bool started;
     struct sy_db *db;
+    struct sy_redis *redis;         /* NULL without redis.url */
     struct sy_store_queue *q;       /* the queue it takes jobs from */
     unsigned batch;                 /* writes grouped per transaction */
     bool sweeper;                   /* runs the periodic expiry sweep */
@@ -51,6 +52,7 @@ struct sy_store {
     struct sy_store_limits lim;
     int64_t ttl_s;
     uint32_t sweep_interval_s;
+    char instance[32];              /* "inst_" + 16 hex digits */
     pthread_mutex_t mu;
     struct sy_store_queue writes, reads; /* one queue (writes) unless the backend splits reads */
     size_t queued;

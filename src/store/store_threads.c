@@ -47,7 +47,7 @@ static void op_init(struct sy_store_thread *t, struct sy_sql_op *o, struct sy_st
     job->arena = sy_arena_new(4096);
     job->res = (struct sy_store_result){ .status = SY_OK };
     *o = (struct sy_sql_op){ .db = t->db, .rq = &job->req, .res = &job->res, .a = job->arena,
-                             .lim = &t->s->lim, .now = now, .ttl_s = t->s->ttl_s };
+                             .lim = &t->s->lim, .now = now, .ttl_s = t->s->ttl_s, .rd = t->redis };
 }
 
 /* A read that met a broken connection runs once more when the connection came back. */

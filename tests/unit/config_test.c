@@ -21,7 +21,7 @@ static char tmp_path[64];
 
 static const char *const env_vars[] = {
     "SWITCHYARD_UPSTREAM_URL", "OPENAI_BASE_URL", "SWITCHYARD_UPSTREAM_API", "OPENAI_API_KEY",
-    "SWITCHYARD_DATA_DIR",     "SWITCHYARD_API_KEYS",
+    "SWITCHYARD_DATA_DIR",     "SWITCHYARD_API_KEYS",    "SWITCHYARD_REDIS_URL",
 };
 
 static int setup(void **state)
@@ -860,6 +860,95 @@ static void test_store_limits(void **state)
     expect_only_err(UP "store:\n  ttl: 60\n", 5, 3, "unknown key 'ttl' in store");
 }
 
+static void test_redis(void **state)
+{
+    (void)state;
+    struct sy_config *cfg = load_str_ok(UP);
+    assert_null(cfg->redis.url);
+    assert_null(cfg->redis.host);
+    sy_config_free(cfg);
+
+    setenv("SYT_REDIS_PW", "p@ss word", 1);
+    cfg = load_str_ok(UP "redis:\n  url: redis://:${SYT_REDIS_PW}@cache.local:6380/2\n");
+    assert_string_equal(cfg->redis.url, "redis://:p@ss word@cache.local:6380/2");
+    sy_config_free(cfg);
+    cfg = load_str_ok(UP "redis:\n  url: redis://app:p%40ss@cache.local:6380/2\n");
+    assert_string_equal(cfg->redis.host, "cache.local");
+    assert_int_equal(cfg->redis.port, 6380);
+    assert_int_equal(cfg->redis.db, 2);
+    assert_string_equal(cfg->redis.username, "app");
+    assert_string_equal(cfg->redis.password, "p@ss");
+    sy_config_free(cfg);
+    cfg = load_str_ok(UP "redis: { url: 'redis://[::1]' }\n");
+    assert_string_equal(cfg->redis.host, "::1");
+    assert_int_equal(cfg->redis.port, 6379);
+    assert_int_equal(cfg->redis.db, 0);
+    assert_null(cfg->redis.username);
+    assert_null(cfg->redis.password);
+    sy_config_free(cfg);
+
+    /* the environment: used without a file's redis section, which wins over it */
+    setenv("SWITCHYARD_REDIS_URL", "redis://10.0.0.5/1", 1);
+    cfg = load_str_ok(UP);
+    assert_string_equal(cfg->redis.url, "redis://10.0.0.5/1");
+    assert_string_equal(cfg->redis.host, "10.0.0.5");
+    assert_int_equal(cfg->redis.db, 1);
+    sy_config_free(cfg);
+    cfg = load_str_ok(UP "redis: { url: 'redis://file-host' }\n");
+    assert_string_equal(cfg->redis.host, "file-host");
+    sy_config_free(cfg);
+    setenv("SWITCHYARD_REDIS_URL", "http://10.0.0.5", 1);
+    load_fail(write_tmp(UP), 1);
+    unlink(tmp_path);
+    expect_err(0, 0, 0, "SWITCHYARD_REDIS_URL: expected redis://[[user]:password@]host[:port][/db]");
+    assert_null(errs.items[0].file);
+    unsetenv("SWITCHYARD_REDIS_URL");
+
+    /* errors never echo the URL (it may hold a password) */
+    expect_only_err(UP "redis:\n  url: rediss://:pw@h\n", 5, 8,
+                    "redis.url: TLS (rediss://) is not supported: hiredis 0.14 has no TLS");
+    expect_only_err(UP "redis:\n  url: redis://:pw@h:0\n", 5, 8,
+                    "redis.url: expected redis://[[user]:password@]host[:port][/db]: the port must be a number "
+                    "between 1 and 65535");
+    expect_only_err(UP "redis:\n  url: redis://pw@h\n", 5, 8,
+                    "redis.url: expected redis://[[user]:password@]host[:port][/db] (a password goes after a ':', "
+                    "as in redis://:secret@host)");
+    expect_only_err(UP "redis:\n  url: redis://h/x\n", 5, 8,
+                    "redis.url: expected redis://[[user]:password@]host[:port][/db]: the database must be a number");
+    expect_only_err(UP "redis:\n  url: redis://:pw@/0\n", 5, 8,
+                    "redis.url: expected redis://[[user]:password@]host[:port][/db]: missing or invalid host");
+    expect_only_err(UP "redis:\n  url: 'redis://h?db=1'\n", 5, 8,
+                    "redis.url: expected redis://[[user]:password@]host[:port][/db] (no query or fragment)");
+    expect_only_err(UP "redis:\n  url: redis://h\n  host: h\n", 6, 3, "unknown key 'host' in redis");
+    expect_only_err(UP "redis: {}\n", 4, 8, "redis: missing required key 'url'");
+}
+
+static void test_background(void **state)
+{
+    (void)state;
+    struct sy_config *cfg = load_str_ok(UP);
+    assert_int_equal(cfg->background.lease_s, 30);
+    assert_int_equal(cfg->background.max_per_key, 16);
+    assert_int_equal(cfg->background.max_total, 256);
+    sy_config_free(cfg);
+    cfg = load_str_ok(UP "background:\n  lease_s: 3\n  max_per_key: 2\n  max_total: 1000\n");
+    assert_int_equal(cfg->background.lease_s, 3);
+    assert_int_equal(cfg->background.max_per_key, 2);
+    assert_int_equal(cfg->background.max_total, 1000);
+    sy_config_free(cfg);
+    cfg = load_str_ok(UP "background: { max_total: 8 }\n");
+    assert_int_equal(cfg->background.lease_s, 30);
+    assert_int_equal(cfg->background.max_total, 8);
+    sy_config_free(cfg);
+
+    expect_only_err(UP "background:\n  lease_s: 2\n", 5, 12, "background.lease_s: must be between 3 and 86400, got '2'");
+    expect_only_err(UP "background:\n  max_per_key: 0\n", 5, 16,
+                    "background.max_per_key: must be between 1 and 1000000, got '0'");
+    expect_only_err(UP "background:\n  max_total: many\n", 5, 14,
+                    "background.max_total: expected a positive integer, got 'many'");
+    expect_only_err(UP "background:\n  lease: 10\n", 5, 3, "unknown key 'lease' in background");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -882,6 +971,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_file_with_env_upstream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_and_nulls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redis, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_background, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,184 +1,9 @@
-/* Conformance suite of the state store: one set of tests run against SQLite (a temp file) and
- * PostgreSQL (SWITCHYARD_TEST_PG_URL, a fresh schema per test). Jobs are driven through the
- * public job interface with an event_base loop, as a worker does.
- *
- * Without SWITCHYARD_TEST_PG_URL the PostgreSQL group fails, unless SWITCHYARD_TEST_PG_OPTIONAL=1
- * (then it is skipped with a note): CI must not skip it silently. scripts/test.sh starts a
- * throwaway server (scripts/pg-test-server.sh). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <event2/event.h>
-#include <event2/thread.h>
-#include <libpq-fe.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "core/arena.h"
-#include "store/store.h"
-
-#define PG_SCHEMA "sy_store_test"
-
-static struct {
-    const char *backend;          /* "sqlite" / "postgres" */
-    char dir[64];                 /* sqlite temp dir */
-    char path[128];
-    char *url;                    /* postgres URL with the test schema */
-    const char *app;              /* its application_name (this process's connections) */
-    struct sy_config cfg;
-    struct sy_store *s;
-    struct event_base *base;
-    struct sy_arena *a;           /* outcomes */
-} T;
-
-/* ---- driving jobs -------------------------------------------------------------------------- */
-
-struct outcome {
-    bool done;
-    sy_status status;
-    char message[256];
-    const char *response, *resp_status, *prev, *conv, *conv_id, *metadata;
-    int64_t created_at;
-    size_t nitems;
-    const char **ids, **jsons;
-    const char *id_list;          /* ids joined with ',' */
-    bool has_more;
-    uint64_t swept;
-};
-
-static const char *dupz(sy_slice s)
-{
-    return sy_arena_strndup(T.a, s.ptr ? s.ptr : "", s.len);
-}
-
-static void capture(const struct sy_store_result *r, void *ctx)
-{
-    struct outcome *o = ctx;
-    o->done = true;
-    o->status = r->status;
-    snprintf(o->message, sizeof o->message, "%s", r->message);
-    o->response = dupz(r->response);
-    o->resp_status = dupz(r->resp_status);
-    o->prev = dupz(r->previous_response_id);
-    o->conv = dupz(r->conversation_id);
-    o->conv_id = dupz(r->conv_id);
-    o->metadata = dupz(r->metadata);
-    o->created_at = r->created_at;
-    o->has_more = r->has_more;
-    o->swept = r->swept;
-    o->nitems = r->nitems;
-    o->ids = sy_arena_alloc(T.a, (r->nitems + 1) * sizeof *o->ids);
-    o->jsons = sy_arena_alloc(T.a, (r->nitems + 1) * sizeof *o->jsons);
-    size_t len = 1;
-    for (size_t i = 0; i < r->nitems; i++) {
-        o->ids[i] = dupz(r->items[i].id);
-        o->jsons[i] = dupz(r->items[i].json);
-        len += r->items[i].id.len + 1;
-    }
-    char *list = sy_arena_alloc(T.a, len);
-    for (size_t i = 0; i < r->nitems; i++) {
-        if (i)
-            strcat(list, ",");
-        strcat(list, o->ids[i]);
-    }
-    o->id_list = list;
-}
-
-static void on_timeout(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    *(bool *)arg = true;
-    event_base_loopbreak(T.base);
-}
-
-/* Run the loop until *flag or 20 s (which fails the test). */
-static void loop_until(const bool *flag)
-{
-    bool timed_out = false;
-    struct event *timer = evtimer_new(T.base, on_timeout, &timed_out);
-    struct timeval tv = { 20, 0 };
-    evtimer_add(timer, &tv);
-    while (!*flag && !timed_out)
-        event_base_loop(T.base, EVLOOP_ONCE);
-    event_free(timer);
-    assert_false(timed_out);
-}
-
-static struct outcome run(const struct sy_store_req *req)
-{
-    struct outcome o = { 0 };
-    struct sy_store_job *job = sy_store_submit(T.s, T.base, req, capture, &o);
-    assert_non_null(job);
-    loop_until(&o.done);
-    if (o.status != SY_OK && o.status != SY_ENOTFOUND && o.status != SY_ETOOBIG)
-        fprintf(stderr, "  [%s] op %d: %s: %s\n", T.backend, (int)req->op, sy_status_name(o.status), o.message);
-    return o;
-}
+/* Conformance suite of the state store: stored responses, conversations, limits, expiry and
+ * the job lifecycle, on SQLite and PostgreSQL (see store_fixture.h; background runs are in
+ * store_runs_test.c). */
+#include "store_fixture.h"
 
 /* ---- building requests --------------------------------------------------------------------- */
-
-static sy_slice S(const char *s)
-{
-    return sy_slice_cstr(s);
-}
-
-/* Items from "id1,id2,...": each JSON holds its id and some non-ASCII and escaped text. */
-static struct sy_store_item *items_of(const char *ids, size_t *n)
-{
-    *n = 0;
-    if (!ids || !*ids)
-        return NULL;
-    struct sy_store_item *it = sy_arena_alloc(T.a, 64 * sizeof *it);
-    char *copy = sy_arena_strndup(T.a, ids, strlen(ids));
-    for (char *save = NULL, *id = strtok_r(copy, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
-        char *json = sy_arena_alloc(T.a, 160);
-        snprintf(json, 160, "{\"id\":\"%s\",\"type\":\"message\",\"content\":\"h\xc3\xa9llo \\\"%s\\\" \\u00e9\"}",
-                 id, id);
-        it[(*n)++] = (struct sy_store_item){ S(id), S(json) };
-    }
-    return it;
-}
-
-static struct sy_store_req put_req(const char *id, const char *owner, const char *prev, const char *conv,
-                                   const char *in, const char *out)
-{
-    struct sy_store_req r = { .op = SY_STORE_PUT_RESPONSE, .id = S(id), .owner = S(owner),
-                              .created_at = (int64_t)time(NULL), .status = S("completed"), .model = S("gpt-test"),
-                              .previous_response_id = S(prev ? prev : ""), .conversation_id = S(conv ? conv : "") };
-    char *json = sy_arena_alloc(T.a, 256);
-    snprintf(json, 256, "{\"id\":\"%s\",\"object\":\"response\",\"output_text\":\"\xe2\x9c\x93 \\n\"}", id);
-    r.response = S(json);
-    r.input = items_of(in, &r.ninput);
-    r.output = items_of(out, &r.noutput);
-    return r;
-}
-
-static sy_status put(const char *id, const char *owner, const char *prev, const char *conv, const char *in,
-                     const char *out)
-{
-    struct sy_store_req r = put_req(id, owner, prev, conv, in, out);
-    return run(&r).status;
-}
-
-static struct outcome op(enum sy_store_op kind, const char *id, const char *owner)
-{
-    struct sy_store_req r = { .op = kind, .id = S(id), .owner = S(owner) };
-    return run(&r);
-}
-
-static struct outcome list(enum sy_store_op kind, const char *id, const char *after, uint32_t limit, bool desc)
-{
-    struct sy_store_req r = { .op = kind, .id = S(id), .owner = S("alice"),
-                              .page = { .after = S(after ? after : ""), .limit = limit, .desc = desc } };
-    return run(&r);
-}
 
 static struct outcome conv_create(const char *id, const char *owner, const char *metadata, const char *items)
 {
@@ -201,88 +26,6 @@ static struct outcome conv_item(enum sy_store_op kind, const char *id, const cha
     return run(&r);
 }
 
-/* ---- fixtures ------------------------------------------------------------------------------ */
-
-static void default_cfg(void)
-{
-    memset(&T.cfg, 0, sizeof T.cfg);
-    struct sy_store_cfg *c = &T.cfg.store;
-    c->kind = strcmp(T.backend, "sqlite") == 0 ? SY_STORE_SQLITE : SY_STORE_POSTGRES;
-    c->path = T.path;
-    c->url = T.url;
-    c->ttl_s = 3600;
-    c->sweep_interval_s = 60;
-    c->max_response_bytes = (size_t)1 << 20;
-    c->max_chain = 100;
-    c->max_conversation_items = 1000;
-}
-
-static void open_store(void)
-{
-    struct sy_diag diag;
-    sy_diag_clear(&diag);
-    sy_status st = sy_store_open(&T.cfg, &T.s, &diag);
-    if (st != SY_OK)
-        fprintf(stderr, "sy_store_open: %s\n", diag.message);
-    assert_int_equal(st, SY_OK);
-    assert_string_equal(sy_store_kind(T.s), T.backend);
-    assert_int_equal(sy_store_schema_version(T.s), 2);
-}
-
-static void reopen(void)
-{
-    sy_store_close(T.s);
-    T.s = NULL;
-    open_store();
-}
-
-static void pg_fresh_schema(void)
-{
-    PGconn *c = PQconnectdb(getenv("SWITCHYARD_TEST_PG_URL"));
-    assert_int_equal(PQstatus(c), CONNECTION_OK);
-    PGresult *r = PQexec(c, "SET client_min_messages = warning; DROP SCHEMA IF EXISTS " PG_SCHEMA " CASCADE;"
-                            " CREATE SCHEMA " PG_SCHEMA);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        fprintf(stderr, "%s", PQresultErrorMessage(r));
-    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-    PQclear(r);
-    PQfinish(c);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    T.a = sy_arena_new(1 << 16);
-    T.base = event_base_new();
-    if (strcmp(T.backend, "sqlite") == 0) {
-        snprintf(T.dir, sizeof T.dir, "/tmp/sy-store-test-XXXXXX");
-        if (!mkdtemp(T.dir))
-            return -1;
-        snprintf(T.path, sizeof T.path, "%s/sub/store.db", T.dir);
-    } else {
-        pg_fresh_schema();
-    }
-    default_cfg();
-    open_store();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    sy_store_close(T.s);
-    T.s = NULL;
-    event_base_free(T.base);
-    sy_arena_free(T.a);
-    if (strcmp(T.backend, "sqlite") == 0) {
-        char cmd[160];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", T.dir);
-        if (system(cmd) != 0)
-            return -1;
-    }
-    return 0;
-}
-
 /* ---- responses ----------------------------------------------------------------------------- */
 
 static void test_put_get_exact(void **state)
@@ -298,6 +41,8 @@ static void test_put_get_exact(void **state)
     assert_string_equal(g.prev, "");
     assert_string_equal(g.conv, "");
     assert_int_equal(g.created_at, r.created_at);
+    assert_false(g.background);
+    assert_string_equal(g.error, "");
 
     struct outcome l = list(SY_STORE_LIST_INPUT_ITEMS, "resp_1", NULL, 0, false);
     assert_int_equal(l.status, SY_OK);
@@ -735,41 +480,6 @@ static void test_pg_reconnect(void **state)
     assert_int_equal(op(SY_STORE_GET_RESPONSE, "r_after", "alice").status, SY_OK);
 }
 
-/* ---- groups -------------------------------------------------------------------------------- */
-
-static int group_sqlite(void **state)
-{
-    (void)state;
-    T.backend = "sqlite";
-    return 0;
-}
-
-static int group_postgres(void **state)
-{
-    (void)state;
-    T.backend = "postgres";
-    return 0;
-}
-
-static int group_end(void **state)
-{
-    (void)state;
-    return 0;
-}
-
-/* The test URL with search_path set to the test schema. */
-static char *pg_test_url(const char *url)
-{
-    static char app[64];
-    snprintf(app, sizeof app, "sy_store_test_%ld", (long)getpid());
-    size_t n = strlen(url) + 128;
-    char *u = malloc(n);
-    snprintf(u, n, "%s%coptions=-csearch_path%%3D" PG_SCHEMA "&application_name=%s", url, strchr(url, '?') ? '&' : '?',
-             app);
-    T.app = app;
-    return u;
-}
-
 #define TESTS(X)                                                                                                  \
     X(test_put_get_exact) X(test_owner_isolation) X(test_delete_response) X(test_input_items_pages)              \
     X(test_chain) X(test_chain_limit) X(test_conversation_crud) X(test_conversation_pages)                       \
@@ -780,23 +490,6 @@ static char *pg_test_url(const char *url)
 
 int main(void)
 {
-    evthread_use_pthreads();
     const struct CMUnitTest tests[] = { TESTS(ENTRY) };
-    int failed = cmocka_run_group_tests_name("store: sqlite", tests, group_sqlite, group_end);
-    const char *url = getenv("SWITCHYARD_TEST_PG_URL");
-    if (!url || !*url) {
-        const char *optional = getenv("SWITCHYARD_TEST_PG_OPTIONAL");
-        if (optional && strcmp(optional, "1") == 0) {
-            fprintf(stderr, "store: postgres: SKIPPED (SWITCHYARD_TEST_PG_URL unset, SWITCHYARD_TEST_PG_OPTIONAL=1)\n");
-            return failed;
-        }
-        fprintf(stderr, "store: postgres: FAILED: SWITCHYARD_TEST_PG_URL is not set. Start a server with "
-                        "`scripts/pg-test-server.sh start` and export the URL it prints, or set "
-                        "SWITCHYARD_TEST_PG_OPTIONAL=1 to skip the PostgreSQL backend.\n");
-        return failed + 1;
-    }
-    T.url = pg_test_url(url);
-    failed += cmocka_run_group_tests_name("store: postgres", tests, group_postgres, group_end);
-    free(T.url);
-    return failed;
+    return store_suite_main("store", tests, sizeof tests / sizeof tests[0], false);
 }
