@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/background.h"
 #include "config/config.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
@@ -118,6 +119,7 @@ static void *worker_main(void *arg)
     /* freeing the server closes every connection; exchanges still open finish through their
      * close callbacks, which cancel their upstream transfers before the client goes */
     sy_http_server_free(t->w.http);
+    sy_bg_worker_exit(&t->w); /* background runs still going: abandoned (their leases run out) */
     sy_upstream_free(t->w.up);
     event_free(t->drain_ev);
     event_free(t->deadline_ev);

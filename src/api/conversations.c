@@ -110,14 +110,6 @@ static void on_item_deleted(struct sy_exchange *ex, const struct sy_store_result
     sy_api_store_call(ex, &q, on_conversation, c);
 }
 
-static const struct sy_store_item *store_items(struct sy_arena *a, const struct sy_conversation_body *b)
-{
-    struct sy_store_item *out = sy_arena_alloc(a, (b->nitems ? b->nitems : 1) * sizeof *out);
-    for (size_t i = 0; i < b->nitems; i++)
-        out[i] = (struct sy_store_item){ .id = b->items[i].id, .json = b->items[i].json };
-    return out;
-}
-
 /* Parse and decode the body; false: the exchange has failed. */
 static bool read_body(struct sy_exchange *ex, struct conv_call *c, enum sy_conversation_body_kind kind)
 {
@@ -177,7 +169,7 @@ static void route(struct sy_exchange *ex, struct conv_call *c, int parts, enum s
             return;
         q = (struct sy_store_req){ .op = SY_STORE_CREATE_CONVERSATION, .id = sy_api_new_id(ex->arena, "conv_"),
                                    .owner = q.owner, .created_at = sy_wall_unix(), .metadata = c->body.metadata,
-                                   .items = store_items(ex->arena, &c->body), .nitems = c->body.nitems };
+                                   .items = sy_api_store_items(ex->arena, c->body.items, c->body.nitems), .nitems = c->body.nitems };
         c->id = q.id;
         fn = on_conversation;
     } else if (parts == 1 && m == SY_HTTP_GET) {
@@ -195,7 +187,7 @@ static void route(struct sy_exchange *ex, struct conv_call *c, int parts, enum s
     } else if (parts == 2 && m == SY_HTTP_POST) {
         if (!read_body(ex, c, SY_CONV_ADD_ITEMS))
             return;
-        q.op = SY_STORE_ADD_CONVERSATION_ITEMS, q.items = store_items(ex->arena, &c->body), q.nitems = c->body.nitems;
+        q.op = SY_STORE_ADD_CONVERSATION_ITEMS, q.items = sy_api_store_items(ex->arena, c->body.items, c->body.nitems), q.nitems = c->body.nitems;
         fn = on_added;
     } else if (parts == 3 && m == SY_HTTP_GET) {
         q.op = SY_STORE_GET_CONVERSATION_ITEM, fn = on_item;

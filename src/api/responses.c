@@ -4,6 +4,7 @@
  * events that the Responses encoder turns into the Response object or its SSE events. */
 #include <string.h>
 
+#include "api/background.h"
 #include "api/responses_internal.h"
 #include "api/store_call.h"
 #include "core/buf.h"
@@ -162,15 +163,32 @@ void sy_roc_over_chat(struct responses_over_chat *t)
     sy_buf_free(&body);
 }
 
-/* background stays refused until background runs exist. */
-static sy_status refuse_background(const struct sy_ir_request *req, struct sy_diag *d)
+/* A background run needs its state stored (the reference API's rule). */
+static sy_status check_background(const struct sy_ir_request *req, struct sy_diag *d)
 {
-    if (!req->background)
+    if (!req->background || req->store != 0)
         return SY_OK;
-    sy_diag_setf(d, "'background' is not supported yet by this gateway for chat-completions upstreams.");
+    sy_diag_setf(d, "Background mode requires 'store' to be true.");
     sy_diag_param(d, "background");
-    sy_diag_code(d, "unsupported_parameter");
+    sy_diag_code(d, "invalid_value");
     return SY_EINVAL;
+}
+
+void sy_roc_call(struct responses_over_chat *t)
+{
+    if (!t->req.background) {
+        sy_roc_over_chat(t);
+        return;
+    }
+    struct sy_bg_start s = {
+        .dep = t->dep,
+        .body = sy_http_body(t->ex->req),
+        .context = t->ctx_body,
+        .response_id = t->response_id,
+        .created_at = t->created_at,
+        .stream = t->req.stream,
+    };
+    sy_bg_create(t->ex, &s);
 }
 
 static struct responses_over_chat *roc_new(struct sy_exchange *ex, struct sy_json *root)
@@ -217,7 +235,7 @@ void sy_api_responses(struct sy_exchange *ex)
     }
     sy_status st = sy_responses_decode_request(ex->arena, root, &t->req, &t->dropped, &d);
     if (st == SY_OK)
-        st = refuse_background(&t->req, &d);
+        st = check_background(&t->req, &d);
     if (st != SY_OK) {
         sy_ex_fail(ex, st, &d);
         return;

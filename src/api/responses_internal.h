@@ -27,15 +27,27 @@ struct responses_over_chat {
     struct sy_dropped            dropped;
     struct sy_json              *root;    /* the parsed client request; IR slices point into it */
     struct sy_json              *ctx_root;/* the loaded context (previous_response_id / conversation) */
+    sy_slice                     ctx_body;/* the same as a create body ({"model","input"}), or empty */
     sy_slice                     response_id;
     int64_t                      created_at;
     struct sy_store_job         *job;     /* the pending store write, detached on cleanup */
 };
 
-/* Load the context (previous_response_id chain or conversation items), then over_chat. */
+/* Load the context (previous_response_id chain or conversation items), then sy_roc_call. */
 void sy_roc_load_context(struct responses_over_chat *t);
+/* Decode a stored context (a create body of items) in arena a and put its items before req's
+ * own (req->input_start set). */
+sy_status sy_roc_prepend(struct sy_arena *a, struct sy_ir_request *req, const struct sy_json *ctx_root,
+                         struct sy_diag *d) SY_MUST_CHECK;
+/* The context is in place: a background run (api/background_run.c) or the call right here. */
+void sy_roc_call(struct responses_over_chat *t);
 /* Translate and call the chat upstream (context already in t->req). */
 void sy_roc_over_chat(struct responses_over_chat *t);
+/* Fill q (id, owner, created_at and the run fields already set) as the final PUT_RESPONSE of a
+ * terminal encoder: its object, its input items (root's `input`), its output items, and the
+ * conversation to append them to when it finished (completed / incomplete). */
+sy_status sy_roc_final_put(struct sy_arena *a, const struct sy_json *root, const struct sy_ir_request *req,
+                          struct sy_responses_encoder *enc, struct sy_store_req *q) SY_MUST_CHECK;
 /* The response reached its terminal state: write it (and its items) to the store, then
  * release the held output (or a store error in its place). */
 void sy_roc_store(struct responses_over_chat *t);

@@ -12,7 +12,31 @@
 
 /* ------------------------------------------------------------------ context */
 
-/* Decode the loaded items and put them before the request's own items. */
+sy_status sy_roc_prepend(struct sy_arena *a, struct sy_ir_request *req, const struct sy_json *ctx_root,
+                         struct sy_diag *d)
+{
+    struct sy_ir_request ctx;
+    sy_status st = sy_responses_decode_request(a, ctx_root, &ctx, NULL, d);
+    if (st != SY_OK) {
+        sy_error("responses: a stored context does not decode: %s", d->message);
+        sy_diag_clear(d);
+        sy_diag_setf(d, "The stored context of this response could not be read back.");
+        return SY_EINTERNAL;
+    }
+    size_t n = ctx.nitems + req->nitems;
+    struct sy_ir_item *all = sy_arena_alloc(a, (n ? n : 1) * sizeof *all);
+    if (ctx.nitems)
+        memcpy(all, ctx.items, ctx.nitems * sizeof *all);
+    if (req->nitems)
+        memcpy(all + ctx.nitems, req->items, req->nitems * sizeof *all);
+    req->items = all;
+    req->nitems = n;
+    req->input_start = ctx.nitems;
+    return SY_OK;
+}
+
+/* The loaded items as a create body (kept for a background run), decoded and put before the
+ * request's own items. */
 static sy_status prepend_context(struct responses_over_chat *t, const struct sy_store_result *r, struct sy_diag *d)
 {
     if (r->nitems == 0)
@@ -24,28 +48,12 @@ static sy_status prepend_context(struct responses_over_chat *t, const struct sy_
     struct sy_buf body;
     sy_buf_init(&body, SY_BUF_UNCAPPED);
     sy_status st = sy_responses_context_body(&body, t->req.model, items, r->nitems);
-    if (st == SY_OK)
-        st = sy_json_parse(sy_buf_slice(&body), &t->ctx_root, d);
-    sy_buf_free(&body);
-    struct sy_ir_request ctx;
-    if (st == SY_OK)
-        st = sy_responses_decode_request(ex->arena, t->ctx_root, &ctx, NULL, d);
-    if (st != SY_OK) {
-        sy_error("responses: stored context of %.*s does not decode: %s", (int)t->req.previous_response_id.len,
-                 t->req.previous_response_id.ptr, d->message);
-        sy_diag_clear(d);
-        sy_diag_setf(d, "The stored context of this response could not be read back.");
-        return SY_EINTERNAL;
+    if (st == SY_OK) {
+        t->ctx_body = sy_arena_dup(ex->arena, sy_buf_slice(&body));
+        st = sy_json_parse(t->ctx_body, &t->ctx_root, d);
     }
-    size_t n = ctx.nitems + t->req.nitems;
-    struct sy_ir_item *all = sy_arena_alloc(ex->arena, n * sizeof *all);
-    memcpy(all, ctx.items, ctx.nitems * sizeof *all);
-    if (t->req.nitems)
-        memcpy(all + ctx.nitems, t->req.items, t->req.nitems * sizeof *all);
-    t->req.items = all;
-    t->req.nitems = n;
-    t->req.input_start = ctx.nitems;
-    return SY_OK;
+    sy_buf_free(&body);
+    return st == SY_OK ? sy_roc_prepend(ex->arena, &t->req, t->ctx_root, d) : SY_EINTERNAL;
 }
 
 static void on_context(struct sy_exchange *ex, const struct sy_store_result *r, void *ctx)
@@ -73,7 +81,7 @@ static void on_context(struct sy_exchange *ex, const struct sy_store_result *r, 
         sy_ex_fail(ex, st, &d);
         return;
     }
-    sy_roc_over_chat(t);
+    sy_roc_call(t);
 }
 
 void sy_roc_load_context(struct responses_over_chat *t)
@@ -88,7 +96,7 @@ void sy_roc_load_context(struct responses_over_chat *t)
         q.id = t->req.conversation;
         q.page = (struct sy_store_page){ .limit = 0, .desc = false };
     } else {
-        sy_roc_over_chat(t);
+        sy_roc_call(t);
         return;
     }
     sy_api_store_call(ex, &q, on_context, t);
@@ -153,42 +161,38 @@ static void on_stored(const struct sy_store_result *r, void *ctx)
     sy_relay_finish(t->relay, 200, bytes);
 }
 
-static const struct sy_store_item *store_items(struct sy_arena *a, const struct sy_responses_item *in, size_t n)
+sy_status sy_roc_final_put(struct sy_arena *a, const struct sy_json *root, const struct sy_ir_request *req,
+                          struct sy_responses_encoder *enc, struct sy_store_req *q)
 {
-    struct sy_store_item *out = sy_arena_alloc(a, (n ? n : 1) * sizeof *out);
-    for (size_t i = 0; i < n; i++)
-        out[i] = (struct sy_store_item){ .id = in[i].id, .json = in[i].json };
-    return out;
+    sy_slice final = sy_responses_encoder_final(enc);
+    const char *status = sy_responses_encoder_status(enc);
+    struct sy_responses_item *in = NULL, *out = NULL;
+    size_t nin = 0, nout = 0;
+    sy_status st = sy_responses_input_items(a, sy_json_get(root, "input"), sy_api_id_fn, a, &in, &nin);
+    if (st == SY_OK)
+        st = sy_responses_output_items(a, final, &out, &nout);
+    bool finished = strcmp(status, "completed") == 0 || strcmp(status, "incomplete") == 0;
+    q->op = SY_STORE_PUT_RESPONSE;
+    q->status = sy_slice_cstr(status);
+    q->model = req->model;
+    q->previous_response_id = req->previous_response_id;
+    q->conversation_id = finished ? req->conversation : SY_LIT("");
+    q->response = final;
+    q->input = sy_api_store_items(a, in, nin);
+    q->ninput = nin;
+    q->output = sy_api_store_items(a, out, nout);
+    q->noutput = nout;
+    return st;
 }
 
 void sy_roc_store(struct responses_over_chat *t)
 {
     struct sy_exchange *ex = t->ex;
-    sy_slice final = sy_responses_encoder_final(t->enc);
-    const char *status = sy_responses_encoder_status(t->enc);
-    struct sy_responses_item *in = NULL, *out = NULL;
-    size_t nin = 0, nout = 0;
-    sy_status st = sy_responses_input_items(ex->arena, sy_json_get(t->root, "input"), sy_api_id_fn, ex->arena, &in, &nin);
-    if (st == SY_OK)
-        st = sy_responses_output_items(ex->arena, final, &out, &nout);
-    bool finished = strcmp(status, "completed") == 0 || strcmp(status, "incomplete") == 0;
-    struct sy_store_req q = {
-        .op = SY_STORE_PUT_RESPONSE,
-        .id = t->response_id,
-        .owner = sy_api_owner(ex),
-        .created_at = t->created_at,
-        .status = sy_slice_cstr(status),
-        .model = t->req.model,
-        .previous_response_id = t->req.previous_response_id,
-        .conversation_id = finished ? t->req.conversation : SY_LIT(""),
-        .response = final,
-        .input = store_items(ex->arena, in, nin),
-        .ninput = nin,
-        .output = store_items(ex->arena, out, nout),
-        .noutput = nout,
-    };
+    struct sy_store_req q = { .id = t->response_id, .owner = sy_api_owner(ex), .created_at = t->created_at };
+    sy_status st = sy_roc_final_put(ex->arena, t->root, &t->req, t->enc, &q);
+    size_t nin = q.ninput, nout = q.noutput;
     if (t->req.store == 0) { /* only the conversation's items: the response itself is not kept */
-        if (!finished) {
+        if (q.conversation_id.len == 0) { /* not finished: nothing to append */
             struct sy_store_result ok = { .status = SY_OK };
             on_stored(&ok, t);
             return;

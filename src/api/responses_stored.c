@@ -3,6 +3,7 @@
  * the Responses upstream that owns them when one is configured, else 404. */
 #include <string.h>
 
+#include "api/background.h"
 #include "api/endpoints.h"
 #include "api/listing.h"
 #include "api/store_call.h"
@@ -24,7 +25,7 @@ static const struct sy_deployment *responses_upstream(const struct sy_config *cf
     return d && d->kind == SY_PROVIDER_OPENAI_RESPONSES ? d : NULL;
 }
 
-static void not_found(struct sy_exchange *ex, sy_slice id)
+void sy_api_responses_unknown(struct sy_exchange *ex, sy_slice id)
 {
     const struct sy_deployment *owner = responses_upstream(ex->w->cfg);
     if (owner) {
@@ -39,23 +40,17 @@ static void on_get(struct sy_exchange *ex, const struct sy_store_result *r, void
 {
     struct by_id *b = ctx;
     if (r->status == SY_ENOTFOUND)
-        return not_found(ex, b->id);
+        return sy_api_responses_unknown(ex, b->id);
     if (r->status != SY_OK)
         return sy_api_store_fail(ex, r, "response", b->id, NULL);
-    if (b->op == OP_CANCEL) {
-        struct sy_diag d;
-        sy_diag_clear(&d);
-        sy_diag_setf(&d, "Only background responses can be cancelled.");
-        return sy_ex_fail(ex, SY_EINVAL, &d);
-    }
-    sy_ex_reply_json(ex, 200, r->response);
+    sy_api_reply_stored_response(ex, r);
 }
 
 static void on_delete(struct sy_exchange *ex, const struct sy_store_result *r, void *ctx)
 {
     struct by_id *b = ctx;
     if (r->status == SY_ENOTFOUND)
-        return not_found(ex, b->id);
+        return sy_api_responses_unknown(ex, b->id);
     if (r->status != SY_OK)
         return sy_api_store_fail(ex, r, "response", b->id, NULL);
     struct sy_buf out;
@@ -71,7 +66,7 @@ static void on_items(struct sy_exchange *ex, const struct sy_store_result *r, vo
 {
     struct by_id *b = ctx;
     if (r->status == SY_ENOTFOUND)
-        return not_found(ex, b->id);
+        return sy_api_responses_unknown(ex, b->id);
     if (r->status != SY_OK)
         return sy_api_store_fail(ex, r, "response", b->id, NULL);
     sy_api_reply_items(ex, r);
@@ -102,6 +97,31 @@ static bool parse(struct sy_exchange *ex, struct by_id *b)
     return true;
 }
 
+/* GET ?stream=true[&starting_after=N] */
+static void resume(struct sy_exchange *ex, sy_slice id)
+{
+    sy_slice v;
+    int64_t after = -1;
+    if (sy_api_query_param(sy_http_query(ex->req), "starting_after", &v)) {
+        bool ok = v.len > 0 && v.len <= 18;
+        after = 0;
+        for (size_t i = 0; ok && i < v.len; i++) {
+            ok = v.ptr[i] >= '0' && v.ptr[i] <= '9';
+            after = after * 10 + (v.ptr[i] - '0');
+        }
+        if (!ok) {
+            struct sy_diag d;
+            sy_diag_clear(&d);
+            sy_diag_setf(&d, "Invalid 'starting_after': expected a non-negative integer, but got '%.*s' instead.",
+                         (int)(v.len > 64 ? 64 : v.len), v.ptr);
+            sy_diag_param(&d, "starting_after");
+            sy_diag_code(&d, "invalid_value");
+            return sy_ex_fail(ex, SY_EINVAL, &d);
+        }
+    }
+    sy_bg_resume(ex, id, after);
+}
+
 void sy_api_responses_by_id(struct sy_exchange *ex)
 {
     struct by_id *b = sy_arena_alloc(ex->arena, sizeof *b);
@@ -117,11 +137,15 @@ void sy_api_responses_by_id(struct sy_exchange *ex)
     }
     struct sy_store_req req = { .id = b->id, .owner = sy_api_owner(ex) };
     sy_api_store_fn fn = on_get;
+    sy_slice v;
     switch (b->op) {
     case OP_GET:
-    case OP_CANCEL:
+        if (sy_api_query_param(sy_http_query(ex->req), "stream", &v) && sy_slice_eq_cstr(v, "true"))
+            return resume(ex, b->id);
         req.op = SY_STORE_GET_RESPONSE;
         break;
+    case OP_CANCEL:
+        return sy_bg_cancel(ex, b->id);
     case OP_DELETE:
         req.op = SY_STORE_DELETE_RESPONSE;
         fn = on_delete;

@@ -7,6 +7,7 @@
 #include "api/store_call.h"
 #include "core/time.h"
 #include "http/http.h"
+#include "translate/responses_items.h"
 
 sy_slice sy_api_owner(struct sy_exchange *ex)
 {
@@ -38,6 +39,14 @@ sy_slice sy_api_new_id(struct sy_arena *a, const char *prefix)
 }
 
 sy_slice sy_api_id_fn(void *arena, const char *prefix) { return sy_api_new_id(arena, prefix); }
+
+const struct sy_store_item *sy_api_store_items(struct sy_arena *a, const struct sy_responses_item *in, size_t n)
+{
+    struct sy_store_item *out = sy_arena_alloc(a, (n ? n : 1) * sizeof *out);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (struct sy_store_item){ .id = in[i].id, .json = in[i].json };
+    return out;
+}
 
 struct store_call {
     struct sy_exchange  *ex;

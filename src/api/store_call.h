@@ -14,6 +14,10 @@ sy_slice sy_api_new_id(struct sy_arena *a, const char *prefix);
 /* sy_responses_id_fn over sy_api_new_id (ctx: the arena). */
 sy_slice sy_api_id_fn(void *arena, const char *prefix);
 
+struct sy_responses_item;
+/* Codec items as store items (arena memory; the texts are shared, not copied). */
+const struct sy_store_item *sy_api_store_items(struct sy_arena *a, const struct sy_responses_item *in, size_t n);
+
 typedef void (*sy_api_store_fn)(struct sy_exchange *ex, const struct sy_store_result *r, void *ctx);
 /* Run req; fn runs on this worker's loop with the result. If the client leaves first the job is
  * detached and the exchange finished (fn never runs). When the store refuses the job, the

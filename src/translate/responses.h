@@ -71,6 +71,9 @@ const struct sy_ir_usage *sy_responses_encoder_usage(const struct sy_responses_e
  * "in_progress" with output []; while running the items finished so far; after a terminal
  * event the final object. For GET polling of background runs and their `queued` reply. */
 sy_slice sy_responses_encoder_snapshot(struct sy_responses_encoder *e);
+/* The same object written into out (its content replaced), without arena memory: for the
+ * frequent progress updates of a background run. */
+sy_status sy_responses_encoder_snapshot_into(struct sy_responses_encoder *e, struct sy_buf *out) SY_MUST_CHECK;
 /* Cancel a running response (background cancel): the open item is closed as incomplete,
  * nothing deferred is emitted, status becomes "cancelled" (no lifecycle event exists for it),
  * `data: [DONE]` is written and the final object is available. No-op after a terminal event. */

@@ -262,6 +262,56 @@ sy_status sy_responses_write_error_event(struct sy_buf *out, int64_t seq, const 
     return st;
 }
 
+sy_status sy_responses_mark_failed(struct sy_buf *out, sy_slice response, sy_slice error_json)
+{
+    struct sy_json *root = NULL;
+    struct sy_diag d;
+    sy_diag_clear(&d);
+    sy_status st = sy_json_parse(response, &root, &d);
+    if (st != SY_OK)
+        return st;
+    struct sy_json_writer w;
+    sy_jw_init(&w, out);
+    sy_jw_obj_begin(&w);
+    const char *key;
+    const struct sy_json *val;
+    for (size_t i = 0; sy_json_member(root, i, &key, &val); i++) {
+        sy_jw_key(&w, key);
+        if (strcmp(key, "status") == 0)
+            sy_jw_cstr(&w, "failed");
+        else if (strcmp(key, "error") == 0)
+            sy_jw_raw(&w, error_json);
+        else
+            sy_jw_node(&w, val);
+    }
+    sy_jw_obj_end(&w);
+    sy_json_free(root);
+    return sy_jw_status(&w);
+}
+
+sy_status sy_responses_write_lifecycle(struct sy_buf *out, const char *type, int64_t seq, sy_slice response)
+{
+    struct sy_buf b;
+    sy_buf_init(&b, SY_BUF_UNCAPPED);
+    struct sy_json_writer w;
+    sy_jw_init(&w, &b);
+    sy_jw_obj_begin(&w);
+    sy_jw_key(&w, "type");
+    sy_jw_cstr(&w, type);
+    sy_jw_key(&w, "sequence_number");
+    sy_jw_int(&w, seq);
+    sy_jw_key(&w, "response");
+    sy_jw_raw(&w, response);
+    sy_jw_obj_end(&w);
+    sy_status st = sy_jw_status(&w);
+    if (st == SY_OK)
+        st = sy_sse_write_event(out, sy_slice_cstr(type), sy_buf_slice(&b));
+    if (st == SY_OK)
+        st = sy_sse_write_done(out);
+    sy_buf_free(&b);
+    return st;
+}
+
 int64_t sy_responses_first_sequence(sy_slice sse)
 {
     const char *p = memmem(sse.ptr, sse.len, "data: ", 6);

@@ -43,6 +43,12 @@ sy_status sy_responses_write_deleted(struct sy_buf *out, sy_slice id, const char
  * `data: [DONE]`. */
 sy_status sy_responses_write_error_event(struct sy_buf *out, int64_t seq, const char *code,
                                          const char *message) SY_MUST_CHECK;
+/* A stored snapshot of a run that ended without writing its final object (its instance died):
+ * the same object with "status":"failed" and "error" replaced by error_json. */
+sy_status sy_responses_mark_failed(struct sy_buf *out, sy_slice response, sy_slice error_json) SY_MUST_CHECK;
+/* A lifecycle event (response.failed, ...): {"type","sequence_number","response"} + [DONE]. */
+sy_status sy_responses_write_lifecycle(struct sy_buf *out, const char *type, int64_t seq,
+                                       sy_slice response) SY_MUST_CHECK;
 /* The sequence_number of the first event in SSE text, or -1. */
 int64_t sy_responses_first_sequence(sy_slice sse);
 

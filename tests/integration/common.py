@@ -246,3 +246,88 @@ def pg_drop_database(url, name):
         return None
     except Exception as e:  # noqa: BLE001 - cleanup must not mask the test result
         return str(e)
+
+
+# ---------------------------------------------------------------------------------------------
+# Redis for the background-response tests (test_background*.py). SWITCHYARD_TEST_REDIS_URL is
+# `redis://127.0.0.1:PORT` of a throwaway server (scripts/test.sh starts one with
+# scripts/redis-test-server.sh and exports it). Unset: the Redis variants fail, unless
+# SWITCHYARD_TEST_REDIS_OPTIONAL=1, which makes them skip (the same rule as PostgreSQL).
+
+REDIS_URL_ENV = "SWITCHYARD_TEST_REDIS_URL"
+REDIS_OPTIONAL_ENV = "SWITCHYARD_TEST_REDIS_OPTIONAL"
+
+
+def redis_url():
+    """The test Redis server's URL, or None."""
+    return os.environ.get(REDIS_URL_ENV) or None
+
+
+def redis_optional():
+    return os.environ.get(REDIS_OPTIONAL_ENV) == "1"
+
+
+def redis_ping(url, timeout=2.0):
+    """None if a Redis server answers PING at url (redis://host:port[/db]), else why not."""
+    import socket
+    import urllib.parse
+    u = urllib.parse.urlsplit(url)
+    try:
+        with socket.create_connection((u.hostname or "127.0.0.1", u.port or 6379), timeout=timeout) as s:
+            s.sendall(b"*1\r\n$4\r\nPING\r\n")
+            got = s.recv(64)
+    except OSError as e:
+        return "cannot reach Redis at %s: %s" % (url, e)
+    return None if got.startswith(b"+PONG") else "unexpected answer to PING from %s: %r" % (url, got)
+
+
+def redis_command(url, *args, timeout=5.0):
+    """One command to the Redis at url (redis://[:password@]host:port[/db]); the decoded reply:
+    bytes, int, list or None. An error reply raises RuntimeError."""
+    import socket
+    import urllib.parse
+    u = urllib.parse.urlsplit(url)
+    with socket.create_connection((u.hostname or "127.0.0.1", u.port or 6379), timeout=timeout) as s:
+        f = s.makefile("rb")
+
+        def send(parts):
+            parts = [p if isinstance(p, bytes) else str(p).encode() for p in parts]
+            s.sendall(b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts))
+
+        def read():
+            line = f.readline()
+            if not line.endswith(b"\r\n"):
+                raise RuntimeError("connection to Redis closed mid-reply")
+            t, rest = line[:1], line[1:-2]
+            if t == b"+":
+                return rest
+            if t == b"-":
+                raise RuntimeError("Redis error: " + rest.decode(errors="replace"))
+            if t == b":":
+                return int(rest)
+            if t == b"$":
+                n = int(rest)
+                return None if n < 0 else f.read(n + 2)[:-2]
+            if t == b"*":
+                n = int(rest)
+                return None if n < 0 else [read() for _ in range(n)]
+            raise RuntimeError("unexpected Redis reply %r" % line[:80])
+
+        if u.password:
+            send(["AUTH", u.password] if not u.username else ["AUTH", u.username, u.password])
+            read()
+        if u.path.strip("/"):
+            send(["SELECT", u.path.strip("/")])
+            read()
+        send(args)
+        return read()
+
+
+def redis_keys(url, pattern):
+    """Every key matching the glob pattern (SCAN, so expired keys are not listed), as str."""
+    out, cursor = [], b"0"
+    while True:
+        cursor, keys = redis_command(url, "SCAN", cursor, "MATCH", pattern, "COUNT", 1000)
+        out += [k.decode(errors="replace") for k in keys]
+        if cursor == b"0":
+            return sorted(set(out))

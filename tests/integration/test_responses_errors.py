@@ -74,15 +74,6 @@ class ResponsesErrors(ResponsesCase):
         self.assertError(r, 400, "tool_choice.type", code="unsupported_value")
         self.assertNoUpstream()
 
-    def test_background_unsupported(self):
-        """background is refused until background runs exist (stored state has its own tests:
-        test_stored_responses*.py, test_conversations.py)."""
-        for stream in (False, True):
-            with self.subTest(stream=stream):
-                r = self.post({"model": "gpt-test", "input": "hi", "stream": stream, "background": True})
-                self.assertError(r, 400, "background", code="unsupported_parameter")
-        self.assertNoUpstream()
-
     def test_unknown_stored_ids(self):
         """An unknown previous_response_id is a 400 naming it; an unknown conversation a 404."""
         for extra, param, status in (({"previous_response_id": "resp_123"}, "previous_response_id", 400),

@@ -33,6 +33,15 @@ failed, HTTP errors and broken streams (chat_resp_obj() / chat_resp_stream_event
 model gets 404 on /v1/chat/completions. /v1/responses/{id} (GET, DELETE, cancel, input_items,
 GET ?stream=true&starting_after=N) answer for ids resp_* (stored_response_obj() and friends).
 
+SLOW models (background-response tests): chat model `slow-<n>-<ms>[-cut|-length|-reasoning]` streams
+n text deltas (slow_deltas(n): "tok0", " tok1", ...) ms milliseconds apart after an immediate role
+chunk; `-cut` closes the socket after the n deltas (no finish chunk), `-length` ends with
+finish_reason length, `-reasoning` first streams n reasoning_content deltas
+(slow_reasoning_deltas(n): "think0", " think1", ...) the same way, then the n text deltas. Non-streaming: the whole answer after n*ms. Their /_fake/requests records carry
+"slow": true, "deltas_sent", "completed" (the whole answer was written), "disconnected" (the
+client went away first; the fake noticed at once, also between deltas) and "t_end" (time.time()
+when it finished either way).
+
 Control endpoints (never recorded, never counted):
     GET  /_fake/requests  -> [{"n","method","path","query","headers","body","body_b64"}...]
     POST /_fake/reset     -> clears the request log and the stats
@@ -519,6 +528,84 @@ def chat_stream_events(req, n):
 def huge_event(req, n):
     c = _chunk(req, n, [_choice({"content": "y" * HUGE_EVENT_BYTES})], False)
     return sse(c)
+
+
+SLOW_RE = re.compile(r"^slow-(\d+)-(\d+)(?:-(cut|length|reasoning))?$")
+
+
+def slow_params(model):
+    """slow-<n>-<ms>[-cut|-length|-reasoning] -> (n, seconds between deltas, variant or None); else None."""
+    m = SLOW_RE.match(model) if isinstance(model, str) else None
+    if not m:
+        return None
+    return int(m.group(1)), int(m.group(2)) / 1000.0, m.group(3)
+
+
+def slow_text(count):
+    """The whole answer of a slow-<count>-... model: "tok0 tok1 ... tok<count-1>"."""
+    return " ".join("tok%d" % i for i in range(count))
+
+
+def slow_deltas(count):
+    """The text deltas of a slow-<count>-... model, in order (they join to slow_text(count))."""
+    return split_tokens(slow_text(count)) if count else []
+
+
+def slow_reasoning_text(count):
+    """The reasoning of a slow-<count>-<ms>-reasoning model: "think0 think1 ..."."""
+    return " ".join("think%d" % i for i in range(count))
+
+
+def slow_reasoning_deltas(count):
+    return split_tokens(slow_reasoning_text(count)) if count else []
+
+
+def slow_timed(model):
+    """How many of a slow model's chunks are sent ms apart (after the role chunk)."""
+    count, _, variant = slow_params(model)
+    return 2 * count if variant == "reasoning" else count
+
+
+def slow_usage(req):
+    count, _, variant = slow_params(req.get("model"))
+    if variant == "reasoning":
+        return usage_for(req, 2 * count, reasoning_tokens=count)
+    return usage_for(req, count)
+
+
+def slow_stream_events(req, n):
+    """Exact bytes of a slow model's stream: [role chunk] + one chunk per delta + [finish chunk,
+    usage chunk when asked, [DONE]] (-cut stops after the deltas)."""
+    count, _, variant = slow_params(req.get("model"))
+    so = req.get("stream_options")
+    with_usage = isinstance(so, dict) and so.get("include_usage") is True
+    out = [_chunk(req, n, [_choice({"role": "assistant", "content": "", "refusal": None})], with_usage)]
+    if variant == "reasoning":
+        for tok in slow_reasoning_deltas(count):
+            out.append(_chunk(req, n, [_choice({"reasoning_content": tok})], with_usage))
+    for tok in slow_deltas(count):
+        out.append(_chunk(req, n, [_choice({"content": tok})], with_usage))
+    if variant == "cut":
+        return [sse(c) for c in out]
+    out.append(_chunk(req, n, [_choice({}, "length" if variant == "length" else "stop")], with_usage))
+    if with_usage:
+        out.append(_chunk(req, n, [], True, slow_usage(req), final=True))
+    return [sse(c) for c in out] + [DONE]
+
+
+def slow_json_body(req, n):
+    count, _, variant = slow_params(req.get("model"))
+    msg = {"role": "assistant", "content": slow_text(count), "refusal": None, "annotations": []}
+    if variant == "reasoning":
+        msg["reasoning_content"] = slow_reasoning_text(count)
+    obj = {
+        "id": "chatcmpl-fake-%d" % n, "object": "chat.completion", "created": CREATED,
+        "model": req.get("model"),
+        "choices": [{"index": 0, "message": msg,
+                     "logprobs": None, "finish_reason": "length" if variant == "length" else "stop"}],
+        "usage": slow_usage(req), "service_tier": "default", "system_fingerprint": FINGERPRINT,
+    }
+    return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode()
 
 
 GARBAGE = b"<html><body><h1>502 Bad Gateway</h1></body></html>\n\n"
@@ -1113,9 +1200,17 @@ class State:
         with self.lock:
             self.stats[key] = self.stats.get(key, 0) + by
 
+    def mark(self, n, **fields):
+        """Set fields on the record of request n (slow models' progress flags)."""
+        with self.lock:
+            for e in self.requests:
+                if e.get("n") == n:
+                    e.update(fields)
+                    break
+
     def snapshot(self):
         with self.lock:
-            return list(self.requests), dict(self.stats)
+            return [dict(e) for e in self.requests], dict(self.stats)
 
 
 STATE = State()
@@ -1466,6 +1561,37 @@ class Handler(BaseHTTPRequestHandler):
             self._chunk(ev)
         self._end_chunks()
 
+    def _slow(self, n, req):
+        """slow-<n>-<ms>[-cut|-length|-reasoning]: deltas ms apart; progress recorded on the request."""
+        count, gap, variant = slow_params(req.get("model"))
+        timed = slow_timed(req.get("model"))
+        STATE.mark(n, slow=True, deltas_sent=0, completed=False, disconnected=False, t_end=None)
+        try:
+            if req.get("stream") is not True:
+                self._wait(timed * gap)
+                self._send_json(n, 200, None, raw=slow_json_body(req, n))
+                STATE.mark(n, completed=True, t_end=time.time())
+                return
+            events = slow_stream_events(req, n)
+            self._start_stream(n)
+            self._chunk(events[0])
+            for i in range(timed):
+                self._wait(gap)
+                self._chunk(events[1 + i])
+                STATE.mark(n, deltas_sent=i + 1)
+            if variant == "cut":
+                time.sleep(0.05)
+                STATE.bump("cuts")
+                STATE.mark(n, t_end=time.time())
+                return self._abort_connection()
+            for ev in events[1 + timed:]:
+                self._chunk(ev)
+            self._end_chunks()
+            STATE.mark(n, completed=True, t_end=time.time())
+        except (ClientGone, BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            STATE.mark(n, disconnected=True, t_end=time.time())
+            raise
+
     def _chat(self, n, body):
         try:
             req = json.loads(body)
@@ -1478,6 +1604,8 @@ class Handler(BaseHTTPRequestHandler):
         model = req.get("model")
         stream = req.get("stream") is True
 
+        if slow_params(model) is not None:
+            return self._slow(n, req)
         if model == "fault-429":
             return self._send_json(n, 429, ERR_429, {"retry-after": "7", "retry-after-ms": "7000",
                                                      "x-should-retry": "true",
