@@ -31,7 +31,8 @@ sy_status sy_sql_update_run(struct sy_sql_op *o)
     struct sy_db *db = o->db;
     if (db->ops->query(db,
                        "UPDATE responses SET status = $2, response = $3, lease_until = $4, instance = $5"
-                       " WHERE id = $1 AND " SY_SQL_LIVE(6) " RETURNING cancel_requested",
+                       " WHERE id = $1 AND " SY_SQL_LIVE(6) " AND status IN ('queued', 'in_progress')"
+                       " RETURNING cancel_requested",
                        SY_DB_ARGS(SY_DB_T(rq->id), SY_DB_T(rq->status), SY_DB_T(rq->response), SY_DB_I(rq->lease_until),
                                   SY_DB_OPT(rq->instance), SY_DB_I(o->now))) != SY_OK)
         return sy_sql_dberr(o);
@@ -98,7 +99,7 @@ static sy_status lock_response(struct sy_sql_op *o, int64_t *expires_at)
 sy_status sy_sql_append_events(struct sy_sql_op *o)
 {
     const struct sy_store_req *rq = o->rq;
-    int64_t expires_at;
+    int64_t expires_at = 0;
     if (lock_response(o, &expires_at) != SY_OK)
         return o->res->status;
     if (!o->rd)

@@ -73,8 +73,9 @@ enum sy_store_op {
     /* background runs (see "Background runs" below) */
     SY_STORE_UPDATE_RUN,        /* id, status, response (snapshot), lease_until, instance: the
                                    running instance's progress and lease (matched by id alone)
-                                   → cancel_requested; ENOTFOUND when the response was deleted
-                                   or expired; ETOOBIG over store.max_response_bytes */
+                                   → cancel_requested; ENOTFOUND when the response was deleted,
+                                   expired, or is no longer queued / in_progress (the sweeper
+                                   failed it: the run stops); ETOOBIG over store.max_response_bytes */
     SY_STORE_APPEND_EVENTS,     /* id, events (seq ascending, continuing the log; an event whose
                                    seq is already there is skipped, so a retry is harmless);
                                    ENOTFOUND when the response was deleted or expired */

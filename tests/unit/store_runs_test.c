@@ -261,7 +261,12 @@ static void test_stale_lease_fails(void **state)
     struct outcome c = op(SY_STORE_REQUEST_CANCEL, "r_stale", "alice");
     assert_string_equal(c.resp_status, "failed");
     assert_string_equal(c.error, STALE_ERROR);
-    assert_false(update_run("r_stale", "failed", "{}", 0).cancel_requested);
+    /* a stalled instance that comes back cannot revive the run: its update is refused */
+    struct outcome u = update_run("r_stale", "in_progress", "{\"revived\":true}", now_s() + 30);
+    assert_int_equal(u.status, SY_ENOTFOUND);
+    g = op(SY_STORE_GET_RESPONSE, "r_stale", "alice");
+    assert_string_equal(g.resp_status, "failed");
+    assert_null(strstr(g.response, "revived"));
     const char *untouched[][2] = { { "r_fresh", "in_progress" }, { "r_nolease", "in_progress" },
                                    { "r_ended", "completed" }, { "r_fg", "in_progress" } };
     for (size_t i = 0; i < sizeof untouched / sizeof untouched[0]; i++) {
