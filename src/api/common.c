@@ -110,20 +110,6 @@ struct sy_relay *sy_api_start_translation(struct sy_exchange *ex, const struct s
     return sy_relay_start(ex, &o);
 }
 
-sy_status sy_api_refuse_stateful(const struct sy_ir_request *req, struct sy_diag *d)
-{
-    const char *param = req->previous_response_id.len ? "previous_response_id"
-                      : req->conversation.len         ? "conversation"
-                      : req->background               ? "background"
-                                                      : NULL;
-    if (!param)
-        return SY_OK;
-    sy_diag_setf(d, "'%s' is not supported yet by this gateway for chat-completions upstreams.", param);
-    sy_diag_param(d, param);
-    sy_diag_code(d, "unsupported_parameter");
-    return SY_EINVAL;
-}
-
 sy_status sy_api_check_strict(struct sy_exchange *ex, const struct sy_deployment *dep, const struct sy_dropped *dropped,
                               struct sy_diag *d)
 {

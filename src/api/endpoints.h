@@ -50,10 +50,6 @@ struct sy_json;
 void sy_api_chat_over_responses(struct sy_exchange *ex, const struct sy_deployment *dep, struct sy_json *root);
 /* Proxy the request as it is to `dep` (RAW relay). */
 void sy_api_proxy_to(struct sy_exchange *ex, const struct sy_deployment *dep);
-/* previous_response_id / conversation / background: refused (400 unsupported_parameter) until
- * stored responses exist for chat upstreams. */
-struct sy_ir_request;
-sy_status sy_api_refuse_stateful(const struct sy_ir_request *req, struct sy_diag *d);
 /* Strict mode (deployment `strict` or header `x-switchyard-strict: 1`): any dropped parameter is a
  * 400 unsupported_parameter naming the first one. */
 sy_status sy_api_check_strict(struct sy_exchange *ex, const struct sy_deployment *dep, const struct sy_dropped *dropped,

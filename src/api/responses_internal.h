@@ -33,6 +33,13 @@ struct responses_over_chat {
     struct sy_store_job         *job;     /* the pending store write, detached on cleanup */
 };
 
+/* Load the stored context of req — its previous_response_id chain or its conversation's items
+ * — and decode it in front of req's own items (req->input_start set; *root gets the parsed
+ * context, which the caller frees; *body, when not NULL, its text), then call then(ctx). Unknown
+ * ids fail the exchange (400 previous_response_id / 404 conversation). No context: then(ctx)
+ * at once. */
+void sy_api_load_context(struct sy_exchange *ex, struct sy_ir_request *req, struct sy_json **root, sy_slice *body,
+                         void (*then)(void *ctx), void *ctx);
 /* Load the context (previous_response_id chain or conversation items), then sy_roc_call. */
 void sy_roc_load_context(struct responses_over_chat *t);
 /* Decode a stored context (a create body of items) in arena a and put its items before req's

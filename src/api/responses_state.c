@@ -35,33 +35,42 @@ sy_status sy_roc_prepend(struct sy_arena *a, struct sy_ir_request *req, const st
     return SY_OK;
 }
 
-/* The loaded items as a create body (kept for a background run), decoded and put before the
- * request's own items. */
-static sy_status prepend_context(struct responses_over_chat *t, const struct sy_store_result *r, struct sy_diag *d)
+/* A context load for one request (exchange arena). */
+struct ctx_load {
+    struct sy_ir_request *req;
+    struct sy_json      **root;
+    sy_slice             *body;
+    void                (*then)(void *ctx);
+    void                 *ctx;
+};
+
+/* The loaded items as a create body, decoded and put before the request's own items. */
+static sy_status prepend_context(struct sy_exchange *ex, struct ctx_load *l, const struct sy_store_result *r,
+                                 struct sy_diag *d)
 {
     if (r->nitems == 0)
         return SY_OK;
-    struct sy_exchange *ex = t->ex;
     sy_slice *items = sy_arena_alloc(ex->arena, r->nitems * sizeof *items);
     for (size_t i = 0; i < r->nitems; i++)
         items[i] = r->items[i].json;
     struct sy_buf body;
     sy_buf_init(&body, SY_BUF_UNCAPPED);
-    sy_status st = sy_responses_context_body(&body, t->req.model, items, r->nitems);
-    if (st == SY_OK) {
-        t->ctx_body = sy_arena_dup(ex->arena, sy_buf_slice(&body));
-        st = sy_json_parse(t->ctx_body, &t->ctx_root, d);
-    }
+    sy_status st = sy_responses_context_body(&body, l->req->model, items, r->nitems);
+    sy_slice text = st == SY_OK ? sy_arena_dup(ex->arena, sy_buf_slice(&body)) : SY_LIT("");
     sy_buf_free(&body);
-    return st == SY_OK ? sy_roc_prepend(ex->arena, &t->req, t->ctx_root, d) : SY_EINTERNAL;
+    if (l->body)
+        *l->body = text;
+    if (st == SY_OK)
+        st = sy_json_parse(text, l->root, d);
+    return st == SY_OK ? sy_roc_prepend(ex->arena, l->req, *l->root, d) : SY_EINTERNAL;
 }
 
 static void on_context(struct sy_exchange *ex, const struct sy_store_result *r, void *ctx)
 {
-    struct responses_over_chat *t = ctx;
-    bool prev = t->req.previous_response_id.len > 0;
+    struct ctx_load *l = ctx;
+    bool prev = l->req->previous_response_id.len > 0;
     if (r->status != SY_OK) {
-        sy_slice id = prev ? t->req.previous_response_id : t->req.conversation;
+        sy_slice id = prev ? l->req->previous_response_id : l->req->conversation;
         if (r->status == SY_ENOTFOUND) {
             struct sy_diag d;
             sy_diag_clear(&d);
@@ -76,30 +85,39 @@ static void on_context(struct sy_exchange *ex, const struct sy_store_result *r, 
     }
     struct sy_diag d;
     sy_diag_clear(&d);
-    sy_status st = prepend_context(t, r, &d);
+    sy_status st = prepend_context(ex, l, r, &d);
     if (st != SY_OK) {
         sy_ex_fail(ex, st, &d);
         return;
     }
-    sy_roc_call(t);
+    l->then(l->ctx);
 }
+
+void sy_api_load_context(struct sy_exchange *ex, struct sy_ir_request *req, struct sy_json **root, sy_slice *body,
+                         void (*then)(void *ctx), void *ctx)
+{
+    struct sy_store_req q = { .owner = sy_api_owner(ex) };
+    if (req->previous_response_id.len) {
+        q.op = SY_STORE_LOAD_CHAIN;
+        q.id = req->previous_response_id;
+    } else if (req->conversation.len) {
+        q.op = SY_STORE_LIST_CONVERSATION_ITEMS;
+        q.id = req->conversation;
+        q.page = (struct sy_store_page){ .limit = 0, .desc = false };
+    } else {
+        then(ctx);
+        return;
+    }
+    struct ctx_load *l = sy_arena_alloc(ex->arena, sizeof *l);
+    *l = (struct ctx_load){ .req = req, .root = root, .body = body, .then = then, .ctx = ctx };
+    sy_api_store_call(ex, &q, on_context, l);
+}
+
+static void call(void *t) { sy_roc_call(t); }
 
 void sy_roc_load_context(struct responses_over_chat *t)
 {
-    struct sy_exchange *ex = t->ex;
-    struct sy_store_req q = { .owner = sy_api_owner(ex) };
-    if (t->req.previous_response_id.len) {
-        q.op = SY_STORE_LOAD_CHAIN;
-        q.id = t->req.previous_response_id;
-    } else if (t->req.conversation.len) {
-        q.op = SY_STORE_LIST_CONVERSATION_ITEMS;
-        q.id = t->req.conversation;
-        q.page = (struct sy_store_page){ .limit = 0, .desc = false };
-    } else {
-        sy_roc_call(t);
-        return;
-    }
-    sy_api_store_call(ex, &q, on_context, t);
+    sy_api_load_context(t->ex, &t->req, &t->ctx_root, &t->ctx_body, call, t);
 }
 
 /* ------------------------------------------------------------------ the durable write */

@@ -17,6 +17,7 @@
 
 #include "api/endpoints.h"
 #include "api/relay.h"
+#include "api/responses_internal.h"
 #include "api/store_call.h"
 #include "core/buf.h"
 #include "core/time.h"
@@ -37,6 +38,8 @@ struct tool_call {
     struct sy_ir_request       req;
     struct sy_dropped          dropped;
     struct sy_json            *root;    /* the parsed client request; IR slices point into it */
+    struct sy_json            *ctx_root;/* the stored context (previous_response_id / conversation) */
+    const struct sy_deployment *dep;
     struct sy_buf              text;    /* the answer's text (compact: the summary) */
     struct sy_ir_usage         usage;
     bool                       ended;
@@ -48,6 +51,7 @@ static void tc_cleanup(void *arg)
     sy_buf_free(&t->text);
     sy_dropped_free(&t->dropped);
     sy_json_free(t->root);
+    sy_json_free(t->ctx_root);
 }
 
 
@@ -196,9 +200,7 @@ static void add_instruction(struct tool_call *t, struct sy_ir_request *chat)
 static sy_status chat_body(struct tool_call *t, const struct sy_deployment *dep, struct sy_buf *body,
                            struct sy_diag *d)
 {
-    sy_status st = sy_api_refuse_stateful(&t->req, d);
-    if (st == SY_OK)
-        st = sy_responses_check_call_ids(&t->req, d);
+    sy_status st = sy_responses_check_call_ids(&t->req, d);
     if (st != SY_OK)
         return st;
     struct sy_ir_request chat = t->req;
@@ -234,6 +236,12 @@ static void over_chat(struct sy_exchange *ex, const struct sy_deployment *dep, s
     };
     sy_api_start_translation(ex, dep, SY_LIT("/chat/completions"), &body, &t->dropped, &t->tr);
     sy_buf_free(&body);
+}
+
+static void context_loaded(void *ctx)
+{
+    struct tool_call *t = ctx;
+    over_chat(t->ex, t->dep, t);
 }
 
 /* ------------------------------------------------------------------ entry points */
@@ -274,7 +282,8 @@ static void handle(struct sy_exchange *ex, enum tool tool)
         sy_ex_fail(ex, st, &d);
         return;
     }
-    over_chat(ex, dep, t);
+    t->dep = dep;
+    sy_api_load_context(ex, &t->req, &t->ctx_root, NULL, context_loaded, t);
 }
 
 void sy_api_responses_input_tokens(struct sy_exchange *ex) { handle(ex, TOOL_INPUT_TOKENS); }
