@@ -23,8 +23,9 @@ struct sy_bg_start {
 /* Start a background run for a validated request (limits already checked). Takes over the
  * exchange: answers the queued Response, or streams the events live when s->stream. */
 void sy_bg_start(struct sy_exchange *ex, const struct sy_bg_start *s);
-/* The worker's loop has stopped: free the runs it still had (their leases run out and the store
- * marks them failed; another instance may answer for them meanwhile). */
+/* The worker's loop has stopped (runs count as open exchanges, so a draining worker waited for
+ * them up to its deadline): free the runs it still had (their leases run out and the store marks
+ * them failed). */
 void sy_bg_worker_exit(struct sy_worker *w);
 /* Ask the run of `id`, if it runs in this process, to cancel now (any thread). */
 bool sy_bg_signal_cancel(sy_slice id);

@@ -48,6 +48,7 @@ struct bg_run {
     size_t                       npending, cap;
     struct sy_store_job         *append_job, *update_job, *final_job;
     bool                         terminal, final_sent, deleted;
+    bool                         counted;  /* in w->open */
     struct event                *tick, *cancel_ev;
     struct sy_exchange          *creator;  /* the creating request until it is answered */
     struct sy_store_job         *create_job;
@@ -65,8 +66,12 @@ static void do_cancel(struct bg_run *r);
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct bg_run *registry;
 
+/* A run counts as open on its worker, like a stream: a draining worker (SIGTERM) lets it finish
+ * up to the drain deadline. */
 static void registry_add(struct bg_run *r)
 {
+    r->counted = true;
+    r->w->open++;
     pthread_mutex_lock(&registry_lock);
     r->next = registry;
     registry = r;
@@ -102,6 +107,7 @@ bool sy_bg_signal_cancel(sy_slice id)
 static void run_free(struct bg_run *r)
 {
     registry_remove(r);
+    struct sy_worker *w = r->counted ? r->w : NULL;
     if (r->x)
         sy_upstream_cancel(r->x);
     if (r->append_job)
@@ -128,6 +134,8 @@ static void run_free(struct bg_run *r)
     sy_json_free(r->ctx_root);
     sy_arena_free(r->a);
     free(r);
+    if (w && --w->open == 0 && w->draining && sy_api_on_idle)
+        sy_api_on_idle(w);
 }
 
 void sy_bg_worker_exit(struct sy_worker *w)
@@ -144,6 +152,10 @@ void sy_bg_worker_exit(struct sy_worker *w)
         sy_warn("background %.*s: abandoned at shutdown (its lease runs out, then it is marked failed)",
                 (int)mine->id.len, mine->id.ptr);
         mine->follower = mine->creator = NULL; /* closed with the server, before this runs */
+        if (mine->counted) { /* the loop has stopped: no drain check any more */
+            mine->counted = false;
+            w->open--;
+        }
         run_free(mine);
     }
 }

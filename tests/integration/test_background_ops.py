@@ -195,6 +195,24 @@ class _Crash:
         self.assertEqual(r.payloads()[-1:], ["[DONE]"], r.kinds()[-3:])
         self.assertEqual(self.get(rid)["status"], "failed")
 
+    def test_sigterm_lets_a_run_finish(self):
+        """SIGTERM drains: a running background response finishes (and is stored) before the
+        process exits, like an open stream; a new instance on the same store serves it."""
+        mark = self.marker()
+        rid = self.bg_create({"model": "slow-12-150", "input": mark})[0]["id"]
+        self.up_rec(mark, lambda q: q.get("deltas_sent", 0) >= 2, what="2 deltas from the upstream")
+        t0 = time.monotonic()
+        problems = self.gw.stop(timeout=20)
+        self.assertEqual(problems, [], "clean exit after the run finished")
+        self.assertGreater(time.monotonic() - t0, 0.5, "the gateway waited for the run")
+        self.gw.cleanup()
+        type(self).gw = None
+        type(self).gw = Gateway(self.make_config(), fake=self.fake, env=self.ENV, args=self.ARGS).start()
+        final = self.get(rid)
+        self.assertEqual(final["status"], "completed", final.get("error"))
+        self.assertEqual(message_text(final), slow_text(12))
+        self.assertTrue(self.up_rec(mark)["completed"], "the upstream call ran to its end")
+
     def test_run_longer_than_the_lease_completes(self):
         obj, _ = self.bg_create({"model": "slow-25-240", "input": "six seconds"})
         final = self.poll(obj["id"], timeout=30, every=0.2)[-1]
