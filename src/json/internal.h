@@ -1,10 +1,36 @@
-/* Private to the json module (read.c and write.c); nothing outside src/json includes this. */
+/* Private to the json module (read.c, tree.c, scan.c, escape.c, write.c); nothing outside
+ * src/json includes this. */
 #ifndef SY_JSON_INTERNAL_H
 #define SY_JSON_INTERNAL_H
 
+#include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct sy_json;
+
+/* JSON null is NULL inside json-c; the reading API hands out this sentinel instead so that a null
+ * member can be told from an absent one. It is never dereferenced (defined in tree.c). */
+extern char sy_json__null_node;
+#define SY_JSON_NULL_NODE ((struct sy_json *)(void *)&sy_json__null_node)
+
+static inline bool sy_json__is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+static inline json_object *sy_json__jo(const struct sy_json *j)
+{
+    return (j == NULL || j == SY_JSON_NULL_NODE) ? NULL : (json_object *)(uintptr_t)j;
+}
+
+static inline const struct sy_json *sy_json__wrap(json_object *o)
+{
+    return o ? (const struct sy_json *)o : SY_JSON_NULL_NODE;
+}
+
+/* Decode one escape sequence starting at p[*i] == '\\' (string body of n bytes). Writes the UTF-8
+ * bytes to out and advances *i past the escape. Lone surrogates become U+FFFD, like json-c.
+ * Returns the number of bytes written, or 0 on a malformed escape with *i at the offending byte. */
+size_t sy_json__decode_escape(const unsigned char *p, size_t n, size_t *i, unsigned char out[4]);
 
 /* The original text of a parsed real or out-of-int64 integer, or NULL for any other node. */
 const char *sy_json__number_text(const struct sy_json *j);

@@ -1,5 +1,5 @@
-/* JSON reading: a strict RFC 8259 parser that builds a json-c tree, typed reads, and the
- * allocation-free member scanner.
+/* JSON reading: a strict RFC 8259 parser that builds a json-c tree (typed reads of the tree
+ * are in tree.c, the allocation-free member scanner in scan.c).
  *
  * Why not json_tokener: with JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8, json-c 0.16 still
  * accepts single-quoted strings, raw control characters inside strings, NaN / Infinity, "-01",
@@ -18,129 +18,6 @@
 
 #include "core/buf.h"
 #include "json/internal.h"
-
-/* JSON null is NULL inside json-c; the reading API hands out this sentinel instead so that a null
- * member can be told from an absent one. It is never dereferenced. */
-static char null_node_storage;
-#define NULL_NODE ((struct sy_json *)(void *)&null_node_storage)
-
-static json_object *jo(const struct sy_json *j)
-{
-    return (j == NULL || j == NULL_NODE) ? NULL : (json_object *)(uintptr_t)j;
-}
-
-static const struct sy_json *wrap(json_object *o)
-{
-    return o ? (const struct sy_json *)o : NULL_NODE;
-}
-
-/* ---------------------------------------------------------------- shared string decoding */
-
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Four hex digits at p[0..3] (n bytes available). -1 when not four hex digits; *badpos gets the
- * index of the first bad one (may be n). */
-static long hex4(const unsigned char *p, size_t n, size_t *badpos)
-{
-    long v = 0;
-    for (size_t k = 0; k < 4; k++) {
-        int h = k < n ? hexval(p[k]) : -1;
-        if (h < 0) {
-            *badpos = k;
-            return -1;
-        }
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-static size_t utf8_put(unsigned long cp, unsigned char out[4])
-{
-    if (cp < 0x80) {
-        out[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (unsigned char)(0xC0 | (cp >> 6));
-        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (unsigned char)(0xE0 | (cp >> 12));
-        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (unsigned char)(0xF0 | (cp >> 18));
-    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* Decode one escape sequence starting at p[*i] == '\\' (string body of n bytes). Writes the UTF-8
- * bytes to out and advances *i past the escape. Lone surrogates become U+FFFD, like json-c.
- * Returns the number of bytes written, or 0 on a malformed escape with *i at the offending byte. */
-static size_t decode_escape(const unsigned char *p, size_t n, size_t *i, unsigned char out[4])
-{
-    size_t at = *i + 1;
-    if (at >= n) {
-        *i = at;
-        return 0;
-    }
-    unsigned char c = p[at];
-    unsigned char simple = 0;
-    switch (c) {
-    case '"': simple = '"'; break;
-    case '\\': simple = '\\'; break;
-    case '/': simple = '/'; break;
-    case 'b': simple = '\b'; break;
-    case 'f': simple = '\f'; break;
-    case 'n': simple = '\n'; break;
-    case 'r': simple = '\r'; break;
-    case 't': simple = '\t'; break;
-    case 'u': break;
-    default:
-        *i = at;
-        return 0;
-    }
-    if (simple) {
-        out[0] = simple;
-        *i = at + 1;
-        return 1;
-    }
-    size_t bad;
-    long cp = hex4(p + at + 1, n - (at + 1), &bad);
-    if (cp < 0) {
-        *i = at + 1 + bad;
-        return 0;
-    }
-    at += 5;
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-        /* A high surrogate pairs only with an immediately following \uDC00-\uDFFF. */
-        if (at + 1 < n && p[at] == '\\' && p[at + 1] == 'u') {
-            long lo = hex4(p + at + 2, n - (at + 2), &bad);
-            if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                *i = at + 6;
-                return utf8_put(0x10000 + (((unsigned long)cp - 0xD800) << 10) + ((unsigned long)lo - 0xDC00), out);
-            }
-        }
-        cp = 0xFFFD;
-    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-        cp = 0xFFFD;
-    }
-    *i = at;
-    return utf8_put((unsigned long)cp, out);
-}
 
 /* ---------------------------------------------------------------- parser */
 
@@ -200,7 +77,7 @@ static bool scan_string(struct parser *ps, size_t *body, size_t *blen, bool *esc
         if (c == '\\') {
             unsigned char tmp[4];
             size_t j = i;
-            if (decode_escape(p, n, &j, tmp) == 0)
+            if (sy_json__decode_escape(p, n, &j, tmp) == 0)
                 return fail_tok(ps, j, json_tokener_error_parse_string);
             any_esc = true;
             i = j;
@@ -238,7 +115,7 @@ static bool decode_into_scratch(struct parser *ps, size_t body, size_t blen, boo
         unsigned char tmp[4];
         if (sy_buf_append(&ps->scratch, p + run, i - run) != SY_OK)
             return oom(ps);
-        size_t k = decode_escape(p, blen, &i, tmp); /* scanned before: cannot fail */
+        size_t k = sy_json__decode_escape(p, blen, &i, tmp); /* scanned before: cannot fail */
         if (sy_buf_append(&ps->scratch, tmp, k) != SY_OK)
             return oom(ps);
         run = i;
@@ -266,8 +143,6 @@ static bool parse_string(struct parser *ps, json_object **out)
     return *out != NULL || oom(ps);
 }
 
-static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-
 static bool parse_number(struct parser *ps, json_object **out)
 {
     const unsigned char *p = ps->p;
@@ -277,23 +152,23 @@ static bool parse_number(struct parser *ps, json_object **out)
         neg = true;
         i++;
     }
-    if (i >= n || !is_digit(p[i]))
+    if (i >= n || !sy_json__is_digit(p[i]))
         return fail_tok(ps, i, json_tokener_error_parse_number);
     if (p[i] == '0') {
         i++;
-        if (i < n && is_digit(p[i]))
+        if (i < n && sy_json__is_digit(p[i]))
             return fail_tok(ps, i, json_tokener_error_parse_number); /* leading zero */
     } else {
-        while (i < n && is_digit(p[i]))
+        while (i < n && sy_json__is_digit(p[i]))
             i++;
     }
     size_t int_end = i;
     if (i < n && p[i] == '.') {
         integral = false;
         i++;
-        if (i >= n || !is_digit(p[i]))
+        if (i >= n || !sy_json__is_digit(p[i]))
             return fail_tok(ps, i, json_tokener_error_parse_number);
-        while (i < n && is_digit(p[i]))
+        while (i < n && sy_json__is_digit(p[i]))
             i++;
     }
     if (i < n && (p[i] == 'e' || p[i] == 'E')) {
@@ -301,9 +176,9 @@ static bool parse_number(struct parser *ps, json_object **out)
         i++;
         if (i < n && (p[i] == '+' || p[i] == '-'))
             i++;
-        if (i >= n || !is_digit(p[i]))
+        if (i >= n || !sy_json__is_digit(p[i]))
             return fail_tok(ps, i, json_tokener_error_parse_number);
-        while (i < n && is_digit(p[i]))
+        while (i < n && sy_json__is_digit(p[i]))
             i++;
     }
     ps->pos = i;
@@ -528,301 +403,13 @@ sy_status sy_json_parse(sy_slice text, struct sy_json **out, struct sy_diag *dia
         }
         return SY_EJSON;
     }
-    *out = (struct sy_json *)(uintptr_t)wrap(root);
+    *out = (struct sy_json *)(uintptr_t)sy_json__wrap(root);
     return SY_OK;
 }
 
 void sy_json_free(struct sy_json *root)
 {
-    json_object *o = jo(root);
+    json_object *o = sy_json__jo(root);
     if (o)
         json_object_put(o);
-}
-
-/* ---------------------------------------------------------------- reading */
-
-enum sy_json_type sy_json_type_of(const struct sy_json *j)
-{
-    json_object *o = jo(j);
-    switch (json_object_get_type(o)) {
-    case json_type_boolean: return SY_JSON_BOOL;
-    case json_type_int: return SY_JSON_INT;
-    case json_type_double: return SY_JSON_DOUBLE;
-    case json_type_string: return SY_JSON_STRING;
-    case json_type_array: return SY_JSON_ARRAY;
-    case json_type_object: return SY_JSON_OBJECT;
-    case json_type_null:
-    default: return SY_JSON_NULL;
-    }
-}
-
-const char *sy_json_type_name(enum sy_json_type t)
-{
-    switch (t) {
-    case SY_JSON_NULL: return "null";
-    case SY_JSON_BOOL: return "boolean";
-    case SY_JSON_INT: return "integer";
-    case SY_JSON_DOUBLE: return "number";
-    case SY_JSON_STRING: return "string";
-    case SY_JSON_ARRAY: return "array";
-    case SY_JSON_OBJECT: return "object";
-    }
-    return "unknown";
-}
-
-const struct sy_json *sy_json_get(const struct sy_json *obj, const char *key)
-{
-    json_object *o = jo(obj), *v = NULL;
-    if (!key || json_object_get_type(o) != json_type_object)
-        return NULL;
-    if (!json_object_object_get_ex(o, key, &v))
-        return NULL;
-    return wrap(v);
-}
-
-size_t sy_json_len(const struct sy_json *j)
-{
-    json_object *o = jo(j);
-    switch (json_object_get_type(o)) {
-    case json_type_array: return json_object_array_length(o);
-    case json_type_object: return (size_t)json_object_object_length(o);
-    default: return 0;
-    }
-}
-
-const struct sy_json *sy_json_at(const struct sy_json *arr, size_t i)
-{
-    json_object *o = jo(arr);
-    if (json_object_get_type(o) != json_type_array || i >= json_object_array_length(o))
-        return NULL;
-    return wrap(json_object_array_get_idx(o, i));
-}
-
-bool sy_json_next(const struct sy_json *obj, struct sy_json_iter *it, const char **key,
-                  const struct sy_json **val)
-{
-    json_object *o = jo(obj);
-    if (json_object_get_type(o) != json_type_object)
-        return false;
-    struct json_object_iterator cur, end = json_object_iter_end(o);
-    if (!it->started) {
-        cur = json_object_iter_begin(o);
-        it->started = true;
-    } else {
-        cur.opaque_ = it->pos;
-        if (json_object_iter_equal(&cur, &end))
-            return false;
-        json_object_iter_next(&cur);
-    }
-    it->pos = cur.opaque_;
-    if (json_object_iter_equal(&cur, &end))
-        return false;
-    if (key)
-        *key = json_object_iter_peek_name(&cur);
-    if (val)
-        *val = wrap(json_object_iter_peek_value(&cur));
-    return true;
-}
-
-bool sy_json_member(const struct sy_json *obj, size_t i, const char **key, const struct sy_json **val)
-{
-    if (i >= sy_json_len(obj) || sy_json_type_of(obj) != SY_JSON_OBJECT)
-        return false;
-    struct sy_json_iter it = { 0 };
-    const char *k;
-    const struct sy_json *v;
-    for (size_t n = 0; sy_json_next(obj, &it, &k, &v); n++) {
-        if (n == i) {
-            if (key)
-                *key = k;
-            if (val)
-                *val = v;
-            return true;
-        }
-    }
-    return false;
-}
-
-bool sy_json_as_str(const struct sy_json *j, sy_slice *out)
-{
-    json_object *o = jo(j);
-    if (json_object_get_type(o) != json_type_string)
-        return false;
-    *out = sy_slice_from(json_object_get_string(o), (size_t)json_object_get_string_len(o));
-    return true;
-}
-
-bool sy_json_as_bool(const struct sy_json *j, bool *out)
-{
-    json_object *o = jo(j);
-    if (json_object_get_type(o) != json_type_boolean)
-        return false;
-    *out = json_object_get_boolean(o) != 0;
-    return true;
-}
-
-bool sy_json_as_int(const struct sy_json *j, int64_t *out)
-{
-    json_object *o = jo(j);
-    if (json_object_get_type(o) != json_type_int)
-        return false;
-    *out = json_object_get_int64(o);
-    return true;
-}
-
-bool sy_json_as_double(const struct sy_json *j, double *out)
-{
-    json_object *o = jo(j);
-    switch (json_object_get_type(o)) {
-    case json_type_int:
-        *out = (double)json_object_get_int64(o);
-        return true;
-    case json_type_double:
-        *out = json_object_get_double(o);
-        return true;
-    default:
-        return false;
-    }
-}
-
-const char *sy_json__number_text(const struct sy_json *j)
-{
-    json_object *o = jo(j);
-    if (json_object_get_type(o) != json_type_double)
-        return NULL;
-    return json_object_get_userdata(o); /* set by json_object_new_double_s */
-}
-
-/* ---------------------------------------------------------------- member scanner */
-
-static size_t scan_ws(const unsigned char *p, size_t n, size_t i)
-{
-    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* p[i] == '"'; index just past the closing quote, or 0 when unterminated. */
-static size_t scan_str(const unsigned char *p, size_t n, size_t i)
-{
-    for (i++; i < n; i++) {
-        if (p[i] == '\\')
-            i++;
-        else if (p[i] == '"')
-            return i + 1;
-    }
-    return 0;
-}
-
-/* Index just past the value starting at p[i], or 0 when malformed. */
-static size_t scan_value(const unsigned char *p, size_t n, size_t i)
-{
-    if (i >= n)
-        return 0;
-    unsigned char c = p[i];
-    if (c == '"')
-        return scan_str(p, n, i);
-    if (c == '{' || c == '[') {
-        size_t depth = 0;
-        while (i < n) {
-            c = p[i];
-            if (c == '"') {
-                i = scan_str(p, n, i);
-                if (!i)
-                    return 0;
-                continue;
-            }
-            if (c == '{' || c == '[') {
-                depth++;
-            } else if (c == '}' || c == ']') {
-                if (--depth == 0)
-                    return i + 1;
-            }
-            i++;
-        }
-        return 0;
-    }
-    size_t s = i;
-    while (i < n && (is_digit(p[i]) || (p[i] >= 'a' && p[i] <= 'z') || p[i] == '-' || p[i] == '+' ||
-                     p[i] == '.' || p[i] == 'E'))
-        i++;
-    return i > s ? i : 0;
-}
-
-/* Does the raw key body r[0..n) (between the quotes) decode to key? A decoded NUL ends the key,
- * as it does for json-c. */
-static bool key_matches(const unsigned char *r, size_t n, const char *key)
-{
-    if (!memchr(r, '\\', n))
-        return strlen(key) == n && memcmp(r, key, n) == 0;
-    size_t i = 0, k = 0;
-    while (i < n) {
-        unsigned char tmp[4];
-        size_t m;
-        if (r[i] == '\\') {
-            m = decode_escape(r, n, &i, tmp);
-            if (m == 0)
-                return false;
-        } else {
-            tmp[0] = r[i++];
-            m = 1;
-        }
-        for (size_t t = 0; t < m; t++) {
-            if (tmp[t] == 0)
-                return key[k] == '\0';
-            if ((unsigned char)key[k] != tmp[t])
-                return false;
-            k++;
-        }
-    }
-    return key[k] == '\0';
-}
-
-bool sy_json_find_member(sy_slice text, const char *key, size_t *start, size_t *end)
-{
-    const unsigned char *p = (const unsigned char *)text.ptr;
-    size_t n = text.ptr ? text.len : 0;
-    if (!key)
-        return false;
-    size_t i = scan_ws(p, n, 0);
-    if (i >= n || p[i] != '{')
-        return false;
-    i = scan_ws(p, n, i + 1);
-    if (i < n && p[i] == '}')
-        return false;
-    bool found = false;
-    size_t fs = 0, fe = 0;
-    for (;;) {
-        if (i >= n || p[i] != '"')
-            return false;
-        size_t ke = scan_str(p, n, i);
-        if (!ke)
-            return false;
-        bool match = key_matches(p + i + 1, ke - i - 2, key);
-        i = scan_ws(p, n, ke);
-        if (i >= n || p[i] != ':')
-            return false;
-        i = scan_ws(p, n, i + 1);
-        size_t ve = scan_value(p, n, i);
-        if (!ve)
-            return false;
-        if (match) {
-            found = true;
-            fs = i;
-            fe = ve;
-        }
-        i = scan_ws(p, n, ve);
-        if (i < n && p[i] == ',') {
-            i = scan_ws(p, n, i + 1);
-            continue;
-        }
-        if (i < n && p[i] == '}')
-            break;
-        return false;
-    }
-    if (found) {
-        *start = fs;
-        *end = fe;
-    }
-    return found;
 }
