@@ -34,15 +34,7 @@ static void cor_cleanup(void *arg)
     sy_json_free(t->root);
 }
 
-static void note_usage(struct chat_over_responses *t)
-{
-    const struct sy_ir_usage *u = sy_chat_encoder_usage(t->enc);
-    if (!u)
-        return;
-    t->ex->prompt_tokens = u->input_tokens;
-    t->ex->completion_tokens = u->output_tokens;
-    t->ex->total_tokens = u->total_tokens;
-}
+static void note_usage(struct chat_over_responses *t) { sy_api_note_usage(t->ex, sy_chat_encoder_usage(t->enc)); }
 
 static void move_sse(struct chat_over_responses *t, struct sy_buf *out)
 {
@@ -103,16 +95,8 @@ static int cor_whole(void *ctx, sy_slice body, struct sy_buf *out)
     struct chat_over_responses *t = ctx;
     struct sy_diag d;
     sy_diag_clear(&d);
-    if (sy_responses_decode_response(body, sy_chat_encoder_sink(t->enc), &d) != SY_OK) {
-        struct sy_diag e;
-        sy_diag_clear(&e);
-        sy_diag_setf(&e, "upstream sent an invalid Response: %s", d.message[0] ? d.message : "unreadable");
-        sy_diag_code(&e, "upstream_malformed");
-        if (sy_error_envelope(out, SY_EUPSTREAM, &e) != SY_OK)
-            sy_buf_reset(out);
-        t->ex->error = "upstream_malformed";
-        return sy_status_http(SY_EUPSTREAM);
-    }
+    if (sy_responses_decode_response(body, sy_chat_encoder_sink(t->enc), &d) != SY_OK)
+        return sy_api_malformed_answer(t->ex, "Response", &d, out);
     note_usage(t);
     if (sy_chat_encoder_failed(t->enc, NULL, NULL, NULL))
         return failed_response(t, out);

@@ -123,3 +123,25 @@ sy_status sy_api_check_strict(struct sy_exchange *ex, const struct sy_deployment
     sy_diag_code(d, "unsupported_parameter");
     return SY_EINVAL;
 }
+
+void sy_api_note_usage(struct sy_exchange *ex, const struct sy_ir_usage *u)
+{
+    if (!u)
+        return;
+    ex->prompt_tokens = u->input_tokens;
+    ex->completion_tokens = u->output_tokens;
+    ex->total_tokens = u->total_tokens;
+}
+
+int sy_api_malformed_answer(struct sy_exchange *ex, const char *what, const struct sy_diag *why, struct sy_buf *out)
+{
+    struct sy_diag e;
+    sy_diag_clear(&e);
+    sy_diag_setf(&e, "upstream sent an invalid %s: %s", what, why->message[0] ? why->message : "unreadable");
+    sy_diag_code(&e, "upstream_malformed");
+    sy_buf_reset(out);
+    if (sy_error_envelope(out, SY_EUPSTREAM, &e) != SY_OK)
+        sy_buf_reset(out);
+    ex->error = "upstream_malformed";
+    return sy_status_http(SY_EUPSTREAM);
+}

@@ -54,6 +54,12 @@ void sy_api_proxy_to(struct sy_exchange *ex, const struct sy_deployment *dep);
  * 400 unsupported_parameter naming the first one. */
 sy_status sy_api_check_strict(struct sy_exchange *ex, const struct sy_deployment *dep, const struct sy_dropped *dropped,
                               struct sy_diag *d);
+/* The exchange's token counts for the access log from u (NULL: unknown, left as they are). */
+struct sy_ir_usage;
+void sy_api_note_usage(struct sy_exchange *ex, const struct sy_ir_usage *u);
+/* A whole upstream answer that does not decode as `what` ("chat completion", "Response"): the
+ * 502 upstream_malformed envelope in out (naming why), noted for the access log; returns 502. */
+int sy_api_malformed_answer(struct sy_exchange *ex, const char *what, const struct sy_diag *why, struct sy_buf *out);
 /* Upstream URL: the deployment's api_base + suffix (e.g. "/chat/completions"), arena memory. */
 const char *sy_api_upstream_url(struct sy_exchange *ex, const struct sy_deployment *d, sy_slice suffix, sy_slice query);
 

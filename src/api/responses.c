@@ -26,15 +26,7 @@ static void roc_cleanup(void *arg)
     sy_json_free(t->ctx_root);
 }
 
-static void note_usage(struct responses_over_chat *t)
-{
-    const struct sy_ir_usage *u = sy_responses_encoder_usage(t->enc);
-    if (!u)
-        return;
-    t->ex->prompt_tokens = u->input_tokens;
-    t->ex->completion_tokens = u->output_tokens;
-    t->ex->total_tokens = u->total_tokens;
-}
+static void note_usage(struct responses_over_chat *t) { sy_api_note_usage(t->ex, sy_responses_encoder_usage(t->enc)); }
 
 static bool terminal(const struct responses_over_chat *t)
 {
@@ -97,16 +89,8 @@ static int roc_whole(void *ctx, sy_slice body, struct sy_buf *out)
     struct responses_over_chat *t = ctx;
     struct sy_diag d;
     sy_diag_clear(&d);
-    if (sy_chat_decode_completion(body, sy_responses_encoder_sink(t->enc), &d) != SY_OK) {
-        struct sy_diag e;
-        sy_diag_clear(&e);
-        sy_diag_setf(&e, "upstream sent an invalid chat completion: %s", d.message[0] ? d.message : "unreadable");
-        sy_diag_code(&e, "upstream_malformed");
-        if (sy_error_envelope(out, SY_EUPSTREAM, &e) != SY_OK)
-            sy_buf_reset(out);
-        t->ex->error = "upstream_malformed";
-        return sy_status_http(SY_EUPSTREAM);
-    }
+    if (sy_chat_decode_completion(body, sy_responses_encoder_sink(t->enc), &d) != SY_OK)
+        return sy_api_malformed_answer(t->ex, "chat completion", &d, out);
     note_usage(t);
     if (t->storing) {
         sy_roc_store(t);

@@ -147,11 +147,8 @@ static int tc_whole(void *ctx, sy_slice body, struct sy_buf *out)
     struct tool_call *t = ctx;
     struct sy_diag d;
     sy_diag_clear(&d);
-    if (sy_chat_decode_completion(body, &t->sink, &d) != SY_OK || !t->ended) {
-        char msg[600];
-        snprintf(msg, sizeof msg, "upstream sent an invalid chat completion: %s", d.message[0] ? d.message : "unreadable");
-        return fail_body(t, "upstream_malformed", msg, out);
-    }
+    if (sy_chat_decode_completion(body, &t->sink, &d) != SY_OK || !t->ended)
+        return sy_api_malformed_answer(t->ex, "chat completion", &d, out);
     return answer(t, out);
 }
 

@@ -235,15 +235,34 @@ sy_status sy_responses_write_deleted(struct sy_buf *out, sy_slice id, const char
     return sy_jw_status(&w);
 }
 
+/* Begin a terminal event's JSON in b: {"type":type … (the caller adds members and ends it). */
+static void terminal_begin(struct sy_json_writer *w, struct sy_buf *b, const char *type)
+{
+    sy_buf_init(b, SY_BUF_UNCAPPED);
+    sy_jw_init(w, b);
+    sy_jw_obj_begin(w);
+    sy_jw_key(w, "type");
+    sy_jw_cstr(w, type);
+}
+
+/* End it, then the SSE event and `data: [DONE]` to out. */
+static sy_status terminal_end(struct sy_json_writer *w, struct sy_buf *b, struct sy_buf *out, const char *type)
+{
+    sy_jw_obj_end(w);
+    sy_status st = sy_jw_status(w);
+    if (st == SY_OK)
+        st = sy_sse_write_event(out, sy_slice_cstr(type), sy_buf_slice(b));
+    if (st == SY_OK)
+        st = sy_sse_write_done(out);
+    sy_buf_free(b);
+    return st;
+}
+
 sy_status sy_responses_write_error_event(struct sy_buf *out, int64_t seq, const char *code, const char *message)
 {
     struct sy_buf b;
-    sy_buf_init(&b, SY_BUF_UNCAPPED);
     struct sy_json_writer w;
-    sy_jw_init(&w, &b);
-    sy_jw_obj_begin(&w);
-    sy_jw_key(&w, "type");
-    sy_jw_cstr(&w, "error");
+    terminal_begin(&w, &b, "error");
     sy_jw_key(&w, "code");
     sy_jw_cstr(&w, code);
     sy_jw_key(&w, "message");
@@ -252,14 +271,7 @@ sy_status sy_responses_write_error_event(struct sy_buf *out, int64_t seq, const 
     sy_jw_null(&w);
     sy_jw_key(&w, "sequence_number");
     sy_jw_int(&w, seq);
-    sy_jw_obj_end(&w);
-    sy_status st = sy_jw_status(&w);
-    if (st == SY_OK)
-        st = sy_sse_write_event(out, SY_LIT("error"), sy_buf_slice(&b));
-    if (st == SY_OK)
-        st = sy_sse_write_done(out);
-    sy_buf_free(&b);
-    return st;
+    return terminal_end(&w, &b, out, "error");
 }
 
 sy_status sy_responses_mark_failed(struct sy_buf *out, sy_slice response, sy_slice error_json)
@@ -292,24 +304,13 @@ sy_status sy_responses_mark_failed(struct sy_buf *out, sy_slice response, sy_sli
 sy_status sy_responses_write_lifecycle(struct sy_buf *out, const char *type, int64_t seq, sy_slice response)
 {
     struct sy_buf b;
-    sy_buf_init(&b, SY_BUF_UNCAPPED);
     struct sy_json_writer w;
-    sy_jw_init(&w, &b);
-    sy_jw_obj_begin(&w);
-    sy_jw_key(&w, "type");
-    sy_jw_cstr(&w, type);
+    terminal_begin(&w, &b, type);
     sy_jw_key(&w, "sequence_number");
     sy_jw_int(&w, seq);
     sy_jw_key(&w, "response");
     sy_jw_raw(&w, response);
-    sy_jw_obj_end(&w);
-    sy_status st = sy_jw_status(&w);
-    if (st == SY_OK)
-        st = sy_sse_write_event(out, sy_slice_cstr(type), sy_buf_slice(&b));
-    if (st == SY_OK)
-        st = sy_sse_write_done(out);
-    sy_buf_free(&b);
-    return st;
+    return terminal_end(&w, &b, out, type);
 }
 
 int64_t sy_responses_first_sequence(sy_slice sse)
