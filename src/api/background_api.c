@@ -22,7 +22,7 @@ static bool terminal_status(sy_slice s)
 }
 
 /* The stored object as a client sees it: a run the sweeper failed carries its error. */
-static void reply_response(struct sy_exchange *ex, const struct sy_store_result *r)
+void sy_api_reply_stored_response(struct sy_exchange *ex, const struct sy_store_result *r)
 {
     if (r->error.len == 0) {
         sy_ex_reply_json(ex, 200, r->response);
@@ -35,11 +35,6 @@ static void reply_response(struct sy_exchange *ex, const struct sy_store_result 
     else
         sy_ex_reply_json(ex, 200, sy_buf_slice(&out));
     sy_buf_free(&out);
-}
-
-void sy_api_reply_stored_response(struct sy_exchange *ex, const struct sy_store_result *r)
-{
-    reply_response(ex, r);
 }
 
 /* ------------------------------------------------------------------ create */
@@ -262,7 +257,7 @@ static void on_state(const struct sy_store_result *r, void *ctx)
         if (r->status != SY_OK)
             sy_api_store_fail(c->ex, r, "response", c->id, NULL);
         else
-            reply_response(c->ex, r);
+            sy_api_reply_stored_response(c->ex, r);
         return;
     }
     struct timeval tv = { 0, CANCEL_POLL_MS * 1000 };
@@ -297,7 +292,7 @@ static void on_requested(struct sy_exchange *ex, const struct sy_store_result *r
         return sy_ex_fail(ex, SY_EINVAL, &d);
     }
     if (terminal_status(r->resp_status))
-        return reply_response(ex, r); /* idempotent: a finished response comes back unchanged */
+        return sy_api_reply_stored_response(ex, r); /* idempotent: a finished response comes back unchanged */
     (void)sy_bg_signal_cancel(c->id); /* at once when it runs in this process */
     c->poll = event_new(ex->w->base, -1, 0, on_cancel_poll, c);
     sy_http_on_close(ex->req, cancel_close, c);

@@ -25,6 +25,7 @@ struct sy_exchange {
     const char                  *method, *path;  /* arena copies for the access log */
     const char                  *model;          /* client's model name, or NULL */
     const struct sy_gateway_key *key;            /* presented gateway key, or NULL */
+    sy_slice                     owner;          /* its store owner id, once asked (sy_api_owner) */
     bool                         stream;
     int                          status;
     int64_t                      upstream_ms;

@@ -79,6 +79,6 @@ void sy_api_reply_items(struct sy_exchange *ex, const struct sy_store_result *r)
         sy_ex_fail(ex, SY_EINTERNAL, NULL);
         return;
     }
-    sy_ex_reply_json(ex, 200, sy_arena_dup(ex->arena, sy_buf_slice(&b)));
+    sy_ex_reply_json(ex, 200, sy_buf_slice(&b)); /* copied into the reply */
     sy_buf_free(&b);
 }

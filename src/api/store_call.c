@@ -13,6 +13,8 @@ sy_slice sy_api_owner(struct sy_exchange *ex)
 {
     if (!ex->key)
         return SY_LIT("");
+    if (ex->owner.len)
+        return ex->owner;
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     if (!EVP_Digest(ex->key->key, strlen(ex->key->key), md, &len, EVP_sha256(), NULL) || len < 16)
@@ -21,7 +23,8 @@ sy_slice sy_api_owner(struct sy_exchange *ex)
     memcpy(out, "key_", 4);
     for (unsigned i = 0; i < 16; i++)
         snprintf(out + 4 + 2 * i, 3, "%02x", md[i]);
-    return sy_slice_from(out, 36);
+    ex->owner = sy_slice_from(out, 36);
+    return ex->owner;
 }
 
 sy_slice sy_api_new_id(struct sy_arena *a, const char *prefix)

@@ -7,7 +7,8 @@
 #include "store/store.h"
 
 /* The owner id of what this exchange stores: "" without gateway keys, else a digest of the
- * presented key (stable across restarts and key renames; the key itself is never stored). */
+ * presented key (stable across restarts and key renames; the key itself is never stored).
+ * Computed once per exchange. */
 sy_slice sy_api_owner(struct sy_exchange *ex);
 /* prefix + 48 random hex digits, arena memory ("resp_", "conv_", "msg_", ...). */
 sy_slice sy_api_new_id(struct sy_arena *a, const char *prefix);
